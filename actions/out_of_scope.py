@@ -1,0 +1,38 @@
+"""Redirects for requests the Professional Support desk does not take (POLICY §5)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import fact_values, latest_intent, latest_text
+from support_rules.scope import INTENT_SCOPES, detect_scope, redirect_for
+
+# Out-of-scope requests after which the triage of the same problem can go on: the
+# investigation goes elsewhere, but restoring service is still in scope.
+TRIAGE_CONTINUES = frozenset({"root_cause", "third_party", "debugging", "product_change"})
+
+
+class ActionHandleOutOfScope(Action):
+    def name(self) -> Text:
+        return "action_handle_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        intent, _ = latest_intent(tracker)
+        scope = INTENT_SCOPES.get(intent or "") or detect_scope(latest_text(tracker))
+        if scope is None:
+            dispatcher.utter_message(response="utter_how_can_help")
+            return []
+        dispatcher.utter_message(response=f"utter_redirect_{scope}", **fact_values())
+        in_triage = tracker.active_loop_name == "triage_form"
+        if in_triage and scope in TRIAGE_CONTINUES:
+            dispatcher.utter_message(response="utter_redirect_triage_continues")
+        elif not in_triage:
+            dispatcher.utter_message(response="utter_anything_else")
+        return [SlotSet("scope", scope), SlotSet("redirect", redirect_for(scope))]

@@ -1,0 +1,140 @@
+"""What happens next, once the triage form is complete (POLICY §3–§5)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import calendar, fact_values, now
+from support_rules.contracts import is_contract
+from support_rules.jp_format import format_datetime
+from support_rules.reception import decide_reception
+from support_rules.scope import redirect_for
+from support_rules.triage import TriageInput, decide
+
+# Slots that describe one triage; cleared after the outcome so that the next
+# problem in the same conversation is triaged afresh (the contract is kept).
+TRIAGE_INPUT_SLOTS = (
+    "problem_description",
+    "severity",
+    "severity_reason",
+    "severity_confirmed",
+    "impact_attempts",
+    "phone_reachable",
+    "form_retries",
+    "contract_attempts",
+)
+
+_PREMIER_NOTES = {
+    "root_cause": "utter_scope_note_root_cause",
+    "third_party": "utter_scope_note_third_party",
+    "debugging": "utter_scope_note_debugging",
+    "product_change": "utter_scope_note_product_change",
+    "development": "utter_scope_note_development",
+}
+
+
+class ActionTriageOutcome(Action):
+    def name(self) -> Text:
+        return "action_triage_outcome"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        moment = now()
+        facts = fact_values(moment)
+        cal = calendar()
+        severity_slot = tracker.get_slot("severity")
+        contract_slot = tracker.get_slot("contract")
+        contract = contract_slot if is_contract(contract_slot) else None
+        description = tracker.get_slot("problem_description") or ""
+        decision = decide(
+            TriageInput(
+                text=description,
+                received_at=moment,
+                intent="report_problem",
+                contract=contract,
+                phone_reachable=tracker.get_slot("phone_reachable"),
+                severity_override=severity_slot if severity_slot in ("A", "B", "C") else None,
+            ),
+            cal,
+        )
+        reception = decision.reception
+        # "undetermined" is routed like B/C (never like A): decide() did that for None.
+        if reception is None:
+            reception = decide_reception(None, moment, cal, None)
+        start = format_datetime(reception.starts_at, moment.date()) if reception.starts_at else None
+
+        if reception.severity == "A":
+            response = "utter_outcome_a" if reception.inside_hours else "utter_outcome_a_after_hours"
+            dispatcher.utter_message(response=response, phone=facts["a_phone"])
+        elif reception.downgraded:
+            dispatcher.utter_message(response="utter_outcome_downgraded", start=start)
+        elif reception.when == "now":
+            if severity_slot in ("B", "C"):
+                dispatcher.utter_message(response="utter_outcome_now", severity=severity_slot, phone=facts["phone"])
+            else:
+                dispatcher.utter_message(response="utter_outcome_now_undetermined", phone=facts["phone"])
+        else:
+            reason = cal.closed_reason(moment.date())
+            if reason == "holiday":
+                dispatcher.utter_message(
+                    response="utter_outcome_next_day_holiday",
+                    holiday=cal.holiday_name(moment.date()),
+                    start=start,
+                )
+            elif reason in ("weekend", "closing_day"):
+                dispatcher.utter_message(response=f"utter_outcome_next_day_{reason}", start=start)
+            else:
+                dispatcher.utter_message(response="utter_outcome_next_day_after_hours", start=start)
+
+        self._contract_message(dispatcher, contract_slot, reception.severity, facts)
+
+        if decision.scope in _PREMIER_NOTES:
+            dispatcher.utter_message(response=_PREMIER_NOTES[decision.scope], premier=facts["premier"])
+        if decision.data_recovery:
+            dispatcher.utter_message(response="utter_data_recovery_note")
+        dispatcher.utter_message(response="utter_anything_else")
+
+        events: List[Dict[Text, Any]] = [
+            SlotSet("scope", decision.scope),
+            SlotSet("redirect", redirect_for(decision.scope)),
+            SlotSet("downgraded", reception.downgraded),
+            SlotSet("contract_ok", decision.contract_ok),
+            SlotSet("reception_route", reception.route),
+            SlotSet("reception_starts_at", reception.starts_at.isoformat() if reception.starts_at else None),
+        ]
+        events += [SlotSet(slot, None) for slot in TRIAGE_INPUT_SLOTS]
+        return events
+
+    @staticmethod
+    def _contract_message(
+        dispatcher: CollectingDispatcher, contract: Any, severity: Any, facts: Dict[str, str]
+    ) -> None:
+        if contract == "none":
+            if severity == "A":
+                dispatcher.utter_message(response="utter_contract_none_for_a", **facts)
+            else:
+                dispatcher.utter_message(response="utter_contract_none", **facts)
+        elif contract == "pack5_legacy" and severity == "A":
+            dispatcher.utter_message(response="utter_contract_legacy_for_a", **facts)
+        elif contract in ("on_demand", "pack5", "pack5_legacy"):
+            dispatcher.utter_message(response=f"utter_contract_ok_{contract}")
+        else:
+            dispatcher.utter_message(response="utter_contract_unknown")
+
+
+class ActionResetTriage(Action):
+    """Forget an unfinished triage (the customer left it or asked for a person)."""
+
+    def name(self) -> Text:
+        return "action_reset_triage"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        return [SlotSet(slot, None) for slot in TRIAGE_INPUT_SLOTS] + [SlotSet("requested_slot", None)]

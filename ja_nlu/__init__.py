@@ -1,0 +1,1 @@
+"""Rasa NLU components for Japanese: a SudachiPy tokenizer and an impact-cue extractor."""

@@ -1,0 +1,69 @@
+"""Text normalisation shared by the NLU pipeline and the rules.
+
+Unicode NFKC folds full-width alphanumerics and half-width katakana
+(``ＳＱＬ　Ｓｅｒｖｅｒ`` → ``SQL Server``, ``ｻｰﾊﾞｰ`` → ``サーバー``); on top of that,
+spelling variants the desk sees every day are unified so that one rule matches them
+all (サーバ/サーバー, ログオン/サインイン/ログイン, DB/データベース, …).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Variant → canonical, applied after NFKC and lower-casing. Order matters only
+# where one variant contains another; the longest come first.
+_VARIANTS: tuple[tuple[str, str], ...] = (
+    (r"サインイン|サイン・イン|ログオン|ログ・イン|ろぐいん|log ?in|log ?on|sign ?in", "ログイン"),
+    (r"サインアウト|ログオフ|log ?out|log ?off|sign ?out", "ログアウト"),
+    (r"サーバ(?!ー)", "サーバー"),
+    (r"(?<![a-z])(?:db|d\.b\.)(?![a-z])", "データベース"),
+    (r"ユーザ(?!ー)", "ユーザー"),
+    (r"コンピュータ(?!ー)", "コンピューター"),
+    (r"フォルダー", "フォルダ"),
+    (r"プリンタ(?!ー)", "プリンター"),
+    (r"メモリー", "メモリ"),
+    (r"e-?mail|eメール|電子メール", "メール"),
+    (r"パソコン|(?<![a-z])pc(?![a-z])", "pc"),
+)
+_VARIANT_PATTERNS = tuple((re.compile(p), r) for p, r in _VARIANTS)
+_SPACES = re.compile(r"\s+")
+# Characters outside these classes carry no meaning for the rules (emoji, symbols).
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufeff\u200b-\u200f]")
+
+
+def fold(text: str) -> str:
+    """NFKC, control characters removed, whitespace runs collapsed; not stripped.
+
+    Folding a prefix of a text gives a prefix of the folded text, which is what
+    keeps entity offsets computable (see :func:`map_offset`).
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    folded = _CONTROL.sub("", folded)
+    return _SPACES.sub(" ", folded)
+
+
+def nfkc(text: str) -> str:
+    """Unicode NFKC with control characters removed and whitespace collapsed."""
+    return fold(text).strip()
+
+
+def map_offset(original: str, offset: int) -> int:
+    """Where ``offset`` in ``original`` lands in ``nfkc(original)``."""
+    full = fold(original)
+    leading = len(full) - len(full.lstrip())
+    mapped = len(fold(original[:offset])) - leading
+    return max(0, min(mapped, len(full.strip())))
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, lower case, and the desk's spelling variants unified."""
+    folded = nfkc(text).lower()
+    for pattern, replacement in _VARIANT_PATTERNS:
+        folded = pattern.sub(replacement, folded)
+    return folded
+
+
+def canonical_term(term: str) -> str:
+    """The canonical spelling of a single word (used for token lemmas)."""
+    return normalize_text(term)

@@ -1,0 +1,376 @@
+"""Severity A/B/C from what the customer says about business impact (POLICY §2).
+
+The classifier looks for *impact cues* clause by clause in normalised text. Every cue
+has a level (A, B or C) and a short Japanese label that becomes the reason shown to
+the customer ("サーバーやシステムの停止" → 深刻度A), so a decision can always be checked
+and corrected. Severity is decided from stated impact only — never from tone — and
+when nothing about impact is stated the result is ``None`` (ask, never guess A).
+
+Decision order:
+1. A stop, corruption, mass outage or imminent full stop → A, unless the text places
+   it in a test/verification environment, which caps it at B.
+2. Otherwise a statement that only one person is affected, or that business is not
+   affected, → C.
+3. Otherwise partial impact, a workaround, slowness or degraded-but-running → B.
+4. Otherwise a how-to, specification or cosmetic question → C.
+5. Otherwise ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, Pattern
+
+from support_rules.normalize import normalize_text
+
+Severity = Literal["A", "B", "C"]
+SEVERITIES: tuple[Severity, ...] = ("A", "B", "C")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One kind of impact statement."""
+
+    id: str
+    level: Severity
+    label: str
+
+
+@dataclass(frozen=True)
+class CueHit:
+    cue: Cue
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The outcome of reading one text for business impact."""
+
+    severity: Severity | None
+    hits: tuple[CueHit, ...]
+    capped: bool = False  # an A was capped at B (test/verification environment)
+
+    @property
+    def decisive(self) -> tuple[Cue, ...]:
+        """The cues that decided the severity (in order of appearance, unique)."""
+        if self.severity is None:
+            return ()
+        wanted: Severity = "A" if self.capped else self.severity
+        seen: dict[str, Cue] = {}
+        for hit in self.hits:
+            if hit.cue.level == wanted and hit.cue.id not in seen:
+                seen[hit.cue.id] = hit.cue
+        if not seen and self.severity == "C":
+            for hit in self.hits:
+                if hit.cue.id in _C_OVERRIDES and hit.cue.id not in seen:
+                    seen[hit.cue.id] = hit.cue
+        return tuple(seen.values())
+
+    @property
+    def cue_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(h.cue.id for h in self.hits))
+
+    @property
+    def reason_label(self) -> str | None:
+        """Japanese noun phrase naming why, e.g. ``サーバーやシステムの停止``."""
+        cues = self.decisive
+        if not cues:
+            return None
+        label = "、".join(c.label for c in cues[:2])
+        if self.capped:
+            label += f"（{NON_PRODUCTION.label}）"
+        return label
+
+
+# --- vocabulary -----------------------------------------------------------------
+
+_SYSTEM = (
+    r"サーバー|server|システム|サービス|本番|基幹|データベース|sql|exchange|"
+    r"active ?directory|ドメインコントローラ|ドメコン|クラスタ|仮想マシン|(?<![a-z])vm(?![a-z])|"
+    r"hyper-?v|iis|web ?サイト|ウェブサイト|ホームページ|sharepoint|azure|ネットワーク|"
+    r"ファイル ?サーバー|メール ?サーバー|生産ライン|製造ライン|ライン|工場|取引|決済|勘定系|"
+    r"電子カルテ|レジ|pos|受発注|基盤|環境全体|全体"
+)
+_STOP = (
+    r"ダウン|停止|止ま[っりる]|止まった|(?<!速度が)(?<!性能が)(?<!品質が)(?<!スピードが)(?<!精度が)落ち(?!着|込)|"
+    r"起動(?:しな|しませ|せず|でき(?:な|ませ|ず))|立ち上がら|立ち上がりませ|"
+    r"応答(?:しな|しませ|がな|があり(?:ませ)|なし)|無応答|反応(?:しな|がな)|動かな|動きませ|"
+    r"動作しな|動作しませ|使用不能|利用不能|全く使え|まったく使え|一切使え|全く繋がら|まったく繋がら|"
+    r"全くつながら|まったくつながら|ブルースクリーン|bsod|再起動を繰り返|クラッシュし"
+)
+_FAILURE = (
+    r"ログインでき(?:な|ませ|ず)|ログインに失敗|使え(?:な|ませ|ず)|利用でき(?:な|ませ|ず)|"
+    r"接続でき(?:な|ませ|ず)|繋がらな|つながらな|繋がりませ|つながりませ|アクセスでき(?:な|ませ|ず)|"
+    r"届か(?:な|ず)|届きませ|送(?:信)?でき(?:な|ませ|ず)|送れ(?:な|ませ|ず)|受信でき(?:な|ませ|ず)|"
+    r"開けな|開けませ|開か(?:な|ず)|印刷でき(?:な|ませ|ず)|エラーに?な|エラーが(?:出|発生)|"
+    r"表示されな|表示されませ|見られな|見れな|同期(?:でき|され)(?:な|ませ|ず)|"
+    r"失敗(?:し|する)|できな(?:く|い)|できませ|影響(?:が|を)?(?:出|受け|あ)"
+)
+_MANY = (
+    r"全員|全社員|全職員|全ユーザー|全利用者|全社|全部署|全拠点|全店舗|全支店|全台|全端末|"
+    r"社員全員|職員全員|ほぼ全員|ほとんど(?:の)?(?:ユーザー|社員|職員|人|利用者|端末|pc)|大半(?:の)?|"
+    r"多数(?:の)?|多く(?:の)?(?:ユーザー|社員|職員|人|利用者|端末)|大勢|誰も|だれも|みんな|皆(?:が|さん)|"
+    r"(?:[1-9][0-9]{2,}|[1-9],[0-9]{3}|数百|数千|何百|何千|千|百)(?:人|名|ユーザー|台|アカウント)|"
+    r"すべての(?:ユーザー|社員|利用者|端末|pc|メール)|全ての(?:ユーザー|社員|利用者|端末|pc|メール)|"
+    r"社内(?:の)?(?:全体|全て|すべて)|会社全体|組織全体"
+)
+_SOME = (
+    r"一部(?:の)?|特定(?:の)?(?:ユーザー|部署|拠点|端末|pc|部門|グループ|機能|サイト|アカウント)|"
+    r"(?:ある|一つの|ひとつの|1つの|1)(?:部署|部門|拠点|課|チーム|フロア)(?:だけ|のみ)?|"
+    r"(?:数|何|いく)(?:名|人|台|つかの部署|つかの拠点|つかの端末|か所|カ所)|"
+    r"(?:[2-9]|[1-9][0-9])(?:人|名|台|アカウント)|(?:二|三|四|五|六|七|八|九|十)(?:人|名|台)|"
+    r"(?:営業|経理|総務|人事|開発|製造|物流|企画)(?:部|課|部門)(?:だけ|のみ|の一部)"
+)
+_ONE = (
+    r"(?:1|一|ひと)(?:人|名|台)(?:だけ|のみ)|ひとり(?:だけ)?|1人の|一人の|1名の|一名の|"
+    r"(?:私|わたし|自分|僕|ぼく|俺)(?:だけ|のみ|1人|一人)|(?:私|自分|僕)の(?:pc|端末|アカウント|マシン)(?:だけ|のみ)|"
+    r"特定の(?:1|一)(?:人|名|台|ユーザー)|(?:1|一)ユーザー(?:だけ|のみ)"
+)
+_NON_PRODUCTION = r"(?:テスト|検証|開発|ステージング|評価|試験|デモ|ラボ)(?:用|環境|サーバー|機|系)"
+_PRODUCTION = r"本番"
+
+# Tail that negates the stop/corruption predicate just before it:
+# 止まっ|ていません, 落ち|てはいない, ダウン|ではない, 停止|していない, …
+_NEGATION_TAIL = re.compile(
+    r"^(?:は|も)?(?:し|され)?(?:て|で)?(?:は|も)?(?:い|お(?:り)?)?(?:は|も)?"
+    r"(?:ない|なかった|ません|ず|ぬ)"
+    r"|^.{0,4}?わけ(?:では|じゃ)(?:ない|ありません)"
+)
+# Tail that makes it hypothetical: ダウンした場合, 落ちたら, 停止する際, 止まると …
+_HYPOTHETICAL_TAIL = re.compile(
+    r"^(?:し|され|する|した|して)?(?:た|る|て)?(?:場合|ら(?!れ)|とき|時(?:に|は|の)|際|ように|ための|前に|と(?:き|困|まず|大変))"
+    r"|^.{0,6}?(?:しないよう|ないように|を防|の対策|の予防|か心配|かもしれ|ないか)"
+)
+
+_CLAUSE_SPLIT = re.compile(r"[。．.!！?？\n]+")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    cue: Cue
+    pattern: Pattern[str]
+    # When set, the clause must also contain this (subject) pattern.
+    requires: Pattern[str] | None = None
+    negatable: bool = False
+
+
+def _rx(pattern: str) -> Pattern[str]:
+    return re.compile(pattern)
+
+
+NON_PRODUCTION = Cue("non_production", "B", "検証・テスト環境での事象")
+
+_RULES: tuple[_Rule, ...] = (
+    # ---- A ----------------------------------------------------------------------
+    _Rule(
+        Cue("system_down", "A", "サーバーやシステムの停止"),
+        _rx(_STOP),
+        requires=_rx(_SYSTEM),
+        negatable=True,
+    ),
+    _Rule(
+        Cue("business_stopped", "A", "業務の停止"),
+        _rx(
+            r"(?:業務|仕事|運用|営業|出荷|受注|会計|決済|診療|生産|製造|窓口|店舗)(?:が|は|を|も)?"
+            r"(?:全面的に|完全に|すべて|全て|全部|まったく|全く|一切)?"
+            r"(?:停止|止ま[っりる]|ストップ|できな|でき(?:ませ|ず)|回らな|回っていな|回りませ|麻痺|まひ)"
+        ),
+        negatable=True,
+    ),
+    _Rule(
+        Cue("data_corruption", "A", "データベースやデータの破損"),
+        _rx(r"破損|壊れ|不整合|消失|消え|corrupt|整合性が(?:取れ|とれ)な"),
+        requires=_rx(r"データベース|データ|メールボックス|mdf|edb|ログ ?ファイル|テーブル|インデックス"),
+        negatable=True,
+    ),
+    _Rule(
+        Cue("mail_queue", "A", "メールの滞留"),
+        _rx(r"滞留|キューに(?:溜|たま)|queue|溜まったまま|たまったまま|配送されな|配信されな"),
+        requires=_rx(r"メール|mail|smtp|exchange|トランスポート"),
+        negatable=True,
+    ),
+    _Rule(
+        Cue("many_users", "A", "多数の利用者が利用できない状態"),
+        _rx(_FAILURE),
+        requires=_rx(_MANY),
+    ),
+    _Rule(
+        Cue("critical_operations", "A", "医療行為や取引など重要業務への支障"),
+        _rx(r"支障|妨げ|できな|でき(?:ませ|ず)|止ま|停止|ダウン|使えな|使えませ"),
+        requires=_rx(r"医療|診療|手術|患者|電子カルテ|取引システム|トレーディング|勘定系"),
+        negatable=True,
+    ),
+    _Rule(
+        Cue("imminent_stop", "A", "業務の全面停止が懸念される状態"),
+        _rx(
+            r"(?:停止|ダウン|止まる|業務停止)(?:の|が|する)?(?:恐れ|おそれ|懸念|可能性が高|寸前|間近)|"
+            r"止まりそう|落ちそう|ダウンしそう|停止しそう|"
+            r"このまま(?:では|だと).{0,15}(?:止ま|停止|ダウン|業務が|使えなく)|"
+            r"(?:ディスク|容量|ストレージ|領域)(?:が|は)?(?:もうすぐ|まもなく|ほぼ|残りわずか)?(?:満杯|いっぱい|枯渇|逼迫)"
+        ),
+    ),
+    _Rule(
+        Cue("major_loss", "A", "事業への重大な影響・損失"),
+        _rx(r"(?:重大|多大|甚大|深刻|大規模|大き)な(?:影響|損失|被害|損害)|大損害|損失が(?:出て|発生)|売上(?:が|に).{0,6}(?:出な|影響|損失)"),
+        negatable=True,
+    ),
+    # ---- B ----------------------------------------------------------------------
+    _Rule(
+        Cue("some_users", "B", "一部の利用者や部署への影響"),
+        _rx(_FAILURE + r"|影響"),
+        requires=_rx(_SOME),
+    ),
+    _Rule(
+        Cue("workaround", "B", "回避策があり業務は継続できる状態"),
+        _rx(r"回避策|回避方法|回避でき|ワークアラウンド|代替(?:手段|策|方法|機)|別の(?:方法|手段|端末|pc)で|手作業で|迂回|暫定(?:対応|的に|策)"),
+    ),
+    _Rule(
+        Cue("degraded", "B", "処理の遅延やサービス品質の低下"),
+        _rx(
+            r"遅い|遅く|遅延|遅すぎ|重い|重く|重たい|もたつ|時間がかか|パフォーマンス(?:が)?(?:低下|悪化|悪)|"
+            r"(?:速度|性能|品質|スピード|パフォーマンス)(?:が)?(?:落ち|低下)|"
+            r"レスポンス(?:が)?(?:悪|低下|遅)|応答(?:が|速度が)?遅|タイムアウトが(?:頻発|多発|時々|たまに)|"
+            r"(?:たまに|時々|ときどき|ときおり|断続的に)(?:エラー|切断|切れ)|不安定"
+        ),
+    ),
+    _Rule(
+        Cue("continuing_degraded", "B", "支障はあるものの業務は継続できる状態"),
+        _rx(
+            r"(?:業務|仕事|運用)(?:は|自体は|は一応|自体)?(?:なんとか|何とか|一応|どうにか|いちおう)?"
+            r"(?:継続|続けられ|続けてい|回って|回せて|できて|出来て)"
+        ),
+    ),
+    # ---- C ----------------------------------------------------------------------
+    _Rule(
+        Cue("no_impact", "C", "業務への影響がほとんどない状態"),
+        _rx(
+            r"(?:業務|仕事|運用|サービス|利用)?(?:への|に|上の|上|には|への影響|面で)?"
+            r"(?:影響|支障|実害|問題)(?:は|が|も)?(?:特に|ほとんど|全く|まったく|今のところ|今は|現状)?"
+            r"(?:ない|ありません|ございません|なし|無し|出ていな|出ていませ|出ておりませ|ないです|ありませんが|ないが|少ない|軽微)|"
+            r"急ぎ(?:ではない|ではありません|じゃない)|急いでいません|困ってはいない|困っていない"
+        ),
+    ),
+    _Rule(Cue("single_user", "C", "お一人（1台）だけの事象"), _rx(_FAILURE + r"|影響|起き|発生|出て|おかしい|遅|重"), requires=_rx(_ONE)),
+    _Rule(
+        Cue("how_to", "C", "操作方法・設定方法のご質問"),
+        _rx(
+            r"(?:方法|やり方|手順|仕方|設定方法|使い方|操作方法)(?:を|について|が|は)?(?:教えて|知りたい|知り|分から|わから|わかりませ|ありますか|ありませんか|ご教示)|"
+            r"どうすれば|どうしたら|どのように(?:すれば|設定|したら|して)|どうやって|ことはできますか|ことは可能|可能でしょうか|可能ですか|"
+            r"できますか|したいのですが|したいです(?:が)?"
+        ),
+    ),
+    _Rule(
+        Cue("spec_question", "C", "仕様に関するご質問"),
+        _rx(r"仕様(?:について|を|は|なのか|ですか|でしょうか|上|を確認|の確認)|上限(?:値)?(?:は|について|を)|制限(?:値)?(?:は|について)|サポートされて(?:いますか|いるか)|対応していますか|互換性"),
+    ),
+    _Rule(
+        Cue("cosmetic", "C", "表示上の軽微な問題"),
+        _rx(r"表示(?:が)?(?:崩れ|ずれ|乱れ|おかし)|見た目|文字(?:が)?(?:ずれ|化け|欠け)|レイアウト(?:が)?崩|アイコン(?:が)?(?:おかし|消え|表示)|誤字|誤記|色が(?:変|おかし)"),
+    ),
+)
+
+_C_OVERRIDES = frozenset({"no_impact", "single_user"})
+_NON_PRODUCTION_RX = _rx(_NON_PRODUCTION)
+_PRODUCTION_RX = _rx(_PRODUCTION)
+
+
+def _negated_or_hypothetical(clause: str, end: int) -> bool:
+    tail = clause[end : end + 16]
+    return bool(_NEGATION_TAIL.match(tail) or _HYPOTHETICAL_TAIL.match(tail))
+
+
+_EXTENT_ONLY: tuple[_Rule, ...] = (
+    _Rule(Cue("many_users", "A", "多数の利用者が利用できない状態"), _rx(_MANY)),
+    _Rule(Cue("some_users", "B", "一部の利用者や部署への影響"), _rx(_SOME)),
+    _Rule(Cue("single_user", "C", "お一人（1台）だけの事象"), _rx(_ONE)),
+)
+
+# What the customer picked from the impact buttons, as a reason phrase.
+CHOICE_LABELS: dict[Severity, str] = {
+    "A": "業務が止まっている・多くの方が使えないとのお申し出",
+    "B": "一部に影響があるが業務は続けられるとのお申し出",
+    "C": "業務への影響はほとんどないとのお申し出",
+}
+
+
+def find_cues(text: str, extent_only: bool = False) -> tuple[CueHit, ...]:
+    """Every impact cue stated in ``text`` (offsets refer to the normalised text).
+
+    ``extent_only`` is for a short answer to "who is affected?": there an extent
+    alone ("全員です", "一部の部署だけ") is a statement of impact.
+    """
+    normalized = normalize_text(text)
+    hits: list[CueHit] = []
+    offset = 0
+    for clause in _CLAUSE_SPLIT.split(normalized):
+        start_of_clause = normalized.find(clause, offset) if clause else offset
+        offset = start_of_clause + len(clause)
+        if not clause:
+            continue
+        rules = _RULES + _EXTENT_ONLY if extent_only else _RULES
+        for rule in rules:
+            if rule.requires is not None and not rule.requires.search(clause):
+                continue
+            for match in rule.pattern.finditer(clause):
+                if rule.negatable and _negated_or_hypothetical(clause, match.end()):
+                    continue
+                hits.append(
+                    CueHit(
+                        rule.cue,
+                        start_of_clause + match.start(),
+                        start_of_clause + match.end(),
+                        match.group(0),
+                    )
+                )
+                break  # one hit per rule and clause is enough
+        if extent_only:
+            # an extent-only hit duplicates a full rule's id; keep the first
+            seen: set[str] = set()
+            unique = []
+            for hit in hits:
+                key = f"{hit.cue.id}@{hit.start}"
+                if key not in seen:
+                    seen.add(key)
+                    unique.append(hit)
+            hits = unique
+        if _NON_PRODUCTION_RX.search(clause) and not _PRODUCTION_RX.search(clause):
+            m = _NON_PRODUCTION_RX.search(clause)
+            assert m is not None
+            hits.append(
+                CueHit(NON_PRODUCTION, start_of_clause + m.start(), start_of_clause + m.end(), m.group(0))
+            )
+    hits.sort(key=lambda h: h.start)
+    return tuple(hits)
+
+
+def assess(text: str, extent_only: bool = False) -> Assessment:
+    """Classify the business impact stated in ``text`` (see :func:`find_cues`)."""
+    hits = find_cues(text, extent_only)
+    levels = {h.cue.id: h.cue.level for h in hits if h.cue.id != NON_PRODUCTION.id}
+    ids = set(levels)
+    has_a = any(level == "A" for level in levels.values())
+    if has_a:
+        if any(h.cue.id == NON_PRODUCTION.id for h in hits):
+            return Assessment("B", hits, capped=True)
+        return Assessment("A", hits)
+    if ids & _C_OVERRIDES:
+        return Assessment("C", hits)
+    if any(level == "B" for level in levels.values()):
+        return Assessment("B", hits)
+    if any(level == "C" for level in levels.values()):
+        return Assessment("C", hits)
+    return Assessment(None, hits)
+
+
+def parse_severity_choice(text: str) -> Severity | None:
+    """A severity the customer names directly ("深刻度B", "Aでお願いします")."""
+    folded = normalize_text(text)
+    match = re.search(r"(?:深刻度|重要度|レベル|severity|sev)?\s*([abc])(?![a-z])", folded)
+    if match and (re.search(r"深刻度|重要度|レベル|severity|sev", folded) or len(folded) <= 12):
+        letter = match.group(1).upper()
+        if letter in SEVERITIES:
+            return letter  # type: ignore[return-value]
+    return None

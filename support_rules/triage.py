@@ -1,0 +1,102 @@
+"""One triage decision from everything known about an inquiry.
+
+Shared by the chat actions and the one-shot command so both apply the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from support_rules.calendar import BusinessCalendar
+from support_rules.contracts import Contract, contract_allows
+from support_rules.reception import Reception, decide_reception
+from support_rules.scope import Redirect, Scope, decide_scope, mentions_data_recovery, redirect_for
+from support_rules.severity import Assessment, Severity, assess
+
+# Intents whose text describes a problem that needs triage.
+PROBLEM_INTENTS = frozenset({"report_problem", "ask_data_recovery", "choose_severity"})
+
+
+@dataclass(frozen=True)
+class TriageInput:
+    text: str
+    received_at: dt.datetime
+    intent: str | None = None
+    confidence: float = 1.0
+    contract: Contract | None = None
+    phone_reachable: bool | None = None
+    severity_override: Severity | None = None  # chosen or corrected by the customer
+
+
+@dataclass(frozen=True)
+class TriageDecision:
+    is_problem: bool
+    assessment: Assessment
+    severity: Severity | None  # after any downgrade
+    initial_severity: Severity | None
+    downgraded: bool
+    scope: Scope
+    redirect: Redirect | None
+    reception: Reception | None
+    contract_ok: bool | None
+    missing: list[str] = field(default_factory=list)
+    data_recovery: bool = False
+
+    @property
+    def reason_label(self) -> str | None:
+        return self.assessment.reason_label
+
+
+def decide(inquiry: TriageInput, calendar: BusinessCalendar) -> TriageDecision:
+    scope = decide_scope(inquiry.intent, inquiry.text, inquiry.confidence)
+    assessment = assess(inquiry.text)
+    is_problem = inquiry.intent is None or inquiry.intent in PROBLEM_INTENTS
+    # Out-of-scope requests may still state an impact (a redirected A still goes to
+    # the phone line), so their severity is kept; FAQ and small talk have none.
+    initial: Severity | None = inquiry.severity_override or (
+        assessment.severity if is_problem or scope != "in_scope" else None
+    )
+    reception = (
+        decide_reception(initial, inquiry.received_at, calendar, inquiry.phone_reachable)
+        if initial is not None
+        else None
+    )
+    final = reception.severity if reception else None
+    contract_ok = (
+        contract_allows(inquiry.contract, final) if inquiry.contract is not None else None
+    )
+    missing: list[str] = []
+    if is_problem and scope == "in_scope":
+        if initial is None:
+            missing.append("impact")
+        if inquiry.contract is None:
+            missing.append("contract")
+    if reception is not None and reception.phone_condition_pending:
+        missing.append("phone_reachable")
+    return TriageDecision(
+        is_problem=is_problem,
+        assessment=assessment,
+        severity=final,
+        initial_severity=initial,
+        downgraded=bool(reception and reception.downgraded),
+        scope=scope,
+        redirect=redirect_for(scope),
+        reception=reception,
+        contract_ok=contract_ok,
+        missing=missing,
+        data_recovery=mentions_data_recovery(inquiry.text),
+    )
+
+
+def decision_as_dict(decision: TriageDecision) -> dict[str, Any]:
+    return {
+        "severity": decision.severity,
+        "downgraded": decision.downgraded,
+        "scope": decision.scope,
+        "redirect": decision.redirect,
+        "reception": decision.reception.as_dict() if decision.reception else None,
+        "contract_ok": decision.contract_ok,
+        "missing": list(decision.missing),
+    }
