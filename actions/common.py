@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Tuple
 
 from rasa_sdk import Tracker
 
@@ -44,8 +44,10 @@ OUT_OF_SCOPE_INTENTS = frozenset(
         "ask_consumer_product",
     }
 )
-INTERRUPTING_INTENTS = FAQ_INTENTS | OUT_OF_SCOPE_INTENTS | frozenset(
-    {"chitchat", "request_human", "restart", "greet", "goodbye", "thank"}
+INTERRUPTING_INTENTS = (
+    FAQ_INTENTS
+    | OUT_OF_SCOPE_INTENTS
+    | frozenset({"chitchat", "request_human", "restart", "greet", "goodbye", "thank"})
 )
 MAX_DESCRIPTION_CHARS = 2000
 
@@ -68,7 +70,7 @@ def now() -> dt.datetime:
     return clock.now(desk().timezone)
 
 
-def fact_values(moment: Optional[dt.datetime] = None) -> Dict[str, str]:
+def fact_values(moment: dt.datetime | None = None) -> Dict[str, str]:
     """Every desk fact a response template may need, formatted for customers."""
     config = desk()
     at = moment or now()
@@ -95,7 +97,7 @@ def fact_values(moment: Optional[dt.datetime] = None) -> Dict[str, str]:
     }
 
 
-def latest_intent(tracker: Tracker) -> Tuple[Optional[str], float]:
+def latest_intent(tracker: Tracker) -> Tuple[str | None, float]:
     intent: Dict[str, Any] = tracker.latest_message.get("intent") or {}
     name = intent.get("name")
     return (str(name) if name else None), float(intent.get("confidence") or 0.0)

@@ -2,37 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+import re
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import fact_values
+from actions.common import fact_values, latest_text
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+_LATIN = re.compile(r"[A-Za-z]{2,}")
+
+# "Did you mean …?" questions exist for the topics where a yes/no makes sense.
+AFFIRMATION_RESPONSES: Dict[str, str] = {
+    "report_problem": "utter_ask_affirmation_report_problem",
+    "ask_price": "utter_ask_affirmation_ask_price",
+    "ask_contract_types": "utter_ask_affirmation_ask_contract_types",
+    "ask_hours": "utter_ask_affirmation_ask_hours",
+    "ask_contact": "utter_ask_affirmation_ask_contact",
+    "ask_scope": "utter_ask_affirmation_ask_scope",
+    "request_human": "utter_ask_affirmation_request_human",
+    "request_root_cause": "utter_ask_affirmation_request_root_cause",
+    "request_consulting": "utter_ask_affirmation_request_consulting",
+}
 
 
 class ActionDefaultAskAffirmation(Action):
-    """"Did you mean …?" for the most likely intent, or a plain request to rephrase."""
+    """ "Did you mean …?" for the most likely intent, or a plain request to rephrase."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_ask_affirmation"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        text = latest_text(tracker)
+        if not text:
+            dispatcher.utter_message(response="utter_empty_message")
+            return []
+        if not _JAPANESE.search(text) and _LATIN.search(text):
+            dispatcher.utter_message(response="utter_please_type_japanese")
+            return []
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [
-            str(entry.get("name"))
-            for entry in ranking
-            if entry.get("name") and entry.get("name") != "nlu_fallback"
+            str(entry.get("name")) for entry in ranking if entry.get("name") and entry.get("name") != "nlu_fallback"
         ]
-        responses = domain.get("responses", {})
-        for intent in candidates[:1]:
-            response = f"utter_ask_affirmation_{intent}"
-            if response in responses:
-                dispatcher.utter_message(response=response)
-                return []
+        response = AFFIRMATION_RESPONSES.get(candidates[0]) if candidates else None
+        if response is not None:
+            dispatcher.utter_message(response=response)
+            return []
         dispatcher.utter_message(response="utter_ask_rephrase")
         return []
 
@@ -40,11 +58,9 @@ class ActionDefaultAskAffirmation(Action):
 class ActionDefaultFallback(Action):
     """Final fallback: apologise, give the contract center, forget the utterance."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_fallback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         dispatcher.utter_message(response="utter_default", **fact_values())
         return [UserUtteranceReverted()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -16,20 +16,29 @@ from support_rules.scope import INTENT_SCOPES, detect_scope, redirect_for
 # investigation goes elsewhere, but restoring service is still in scope.
 TRIAGE_CONTINUES = frozenset({"root_cause", "third_party", "debugging", "product_change"})
 
+REDIRECT_RESPONSES: Dict[str, str] = {
+    "root_cause": "utter_redirect_root_cause",
+    "development": "utter_redirect_development",
+    "debugging": "utter_redirect_debugging",
+    "product_change": "utter_redirect_product_change",
+    "third_party": "utter_redirect_third_party",
+    "consulting": "utter_redirect_consulting",
+    "oem_vendor": "utter_redirect_oem_vendor",
+    "consumer_product": "utter_redirect_consumer_product",
+}
+
 
 class ActionHandleOutOfScope(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_out_of_scope"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         intent, _ = latest_intent(tracker)
         scope = INTENT_SCOPES.get(intent or "") or detect_scope(latest_text(tracker))
         if scope is None:
             dispatcher.utter_message(response="utter_how_can_help")
             return []
-        dispatcher.utter_message(response=f"utter_redirect_{scope}", **fact_values())
+        dispatcher.utter_message(response=REDIRECT_RESPONSES[scope], **fact_values())
         in_triage = tracker.active_loop_name == "triage_form"
         if in_triage and scope in TRIAGE_CONTINUES:
             dispatcher.utter_message(response="utter_redirect_triage_continues")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -29,6 +29,15 @@ TRIAGE_INPUT_SLOTS = (
     "contract_attempts",
 )
 
+_NEXT_DAY_RESPONSES = {
+    "weekend": "utter_outcome_next_day_weekend",
+    "closing_day": "utter_outcome_next_day_closing_day",
+}
+_CONTRACT_OK_RESPONSES = {
+    "on_demand": "utter_contract_ok_on_demand",
+    "pack5": "utter_contract_ok_pack5",
+    "pack5_legacy": "utter_contract_ok_pack5_legacy",
+}
 _PREMIER_NOTES = {
     "root_cause": "utter_scope_note_root_cause",
     "third_party": "utter_scope_note_third_party",
@@ -39,12 +48,10 @@ _PREMIER_NOTES = {
 
 
 class ActionTriageOutcome(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_triage_outcome"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         moment = now()
         facts = fact_values(moment)
         cal = calendar()
@@ -87,8 +94,8 @@ class ActionTriageOutcome(Action):
                     holiday=cal.holiday_name(moment.date()),
                     start=start,
                 )
-            elif reason in ("weekend", "closing_day"):
-                dispatcher.utter_message(response=f"utter_outcome_next_day_{reason}", start=start)
+            elif reason in _NEXT_DAY_RESPONSES:
+                dispatcher.utter_message(response=_NEXT_DAY_RESPONSES[reason], start=start)
             else:
                 dispatcher.utter_message(response="utter_outcome_next_day_after_hours", start=start)
 
@@ -100,7 +107,7 @@ class ActionTriageOutcome(Action):
             dispatcher.utter_message(response="utter_data_recovery_note")
         dispatcher.utter_message(response="utter_anything_else")
 
-        events: List[Dict[Text, Any]] = [
+        events: List[Dict[str, Any]] = [
             SlotSet("scope", decision.scope),
             SlotSet("redirect", redirect_for(decision.scope)),
             SlotSet("downgraded", reception.downgraded),
@@ -122,8 +129,8 @@ class ActionTriageOutcome(Action):
                 dispatcher.utter_message(response="utter_contract_none", **facts)
         elif contract == "pack5_legacy" and severity == "A":
             dispatcher.utter_message(response="utter_contract_legacy_for_a", **facts)
-        elif contract in ("on_demand", "pack5", "pack5_legacy"):
-            dispatcher.utter_message(response=f"utter_contract_ok_{contract}")
+        elif contract in _CONTRACT_OK_RESPONSES:
+            dispatcher.utter_message(response=_CONTRACT_OK_RESPONSES[contract])
         else:
             dispatcher.utter_message(response="utter_contract_unknown")
 
@@ -131,10 +138,8 @@ class ActionTriageOutcome(Action):
 class ActionResetTriage(Action):
     """Forget an unfinished triage (the customer left it or asked for a person)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_reset_triage"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         return [SlotSet(slot, None) for slot in TRIAGE_INPUT_SLOTS] + [SlotSet("requested_slot", None)]

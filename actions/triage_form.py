@@ -8,7 +8,7 @@ impact gets a follow-up question, and "I don't know" is never taken as A.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -32,11 +32,35 @@ from support_rules.severity import CHOICE_LABELS, SEVERITIES, assess, parse_seve
 
 # Intents whose first message starts a triage with a description.
 STARTING_INTENTS = frozenset({"report_problem", "ask_data_recovery"})
-_YES = ("はい", "可能", "大丈夫", "出られ", "でられ", "できます", "出来ます", "ok", "ｏｋ", "了解", "問題ありません", "いけます")
-_NO = ("いいえ", "難しい", "むずかし", "無理", "むり", "できない", "できません", "出られない", "出られません", "不可")
+_YES = (
+    "はい",
+    "可能",
+    "大丈夫",
+    "出られ",
+    "でられ",
+    "できます",
+    "出来ます",
+    "ok",
+    "ｏｋ",
+    "了解",
+    "問題ありません",
+    "いけます",
+)
+_NO = (
+    "いいえ",
+    "難しい",
+    "むずかし",
+    "無理",
+    "むり",
+    "できない",
+    "できません",
+    "出られない",
+    "出られません",
+    "不可",
+)
 
 
-def _chosen_severity(tracker: Tracker, intent: Optional[str], text: str) -> Optional[str]:
+def _chosen_severity(tracker: Tracker, intent: str | None, text: str) -> str | None:
     for value in entity_values(tracker, "severity"):
         letter = value.strip().upper()
         if letter in SEVERITIES:
@@ -46,7 +70,7 @@ def _chosen_severity(tracker: Tracker, intent: Optional[str], text: str) -> Opti
     return None
 
 
-def _yes_no(intent: Optional[str], text: str) -> Optional[bool]:
+def _yes_no(intent: str | None, text: str) -> bool | None:
     if intent == "affirm":
         return True
     if intent == "deny":
@@ -60,16 +84,31 @@ def _yes_no(intent: Optional[str], text: str) -> Optional[bool]:
 
 
 class ValidateTriageForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_triage_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        """Like rasa-sdk's, but keeps the extra slots an extractor sets.
+
+        rasa-sdk returns only the events of required slots, so the reason, the
+        attempt counters and the scope set next to them would be lost.
+        """
+        extraction_events = await self.get_extraction_events(dispatcher, tracker, domain)
+        tracker.add_slots(extraction_events)
+        validation_events: List[Dict[str, Any]] = await self._extract_validation_events(dispatcher, tracker, domain)
+        validated = {e.get("name") for e in validation_events if e.get("event") == "slot"}
+        extra = [e for e in extraction_events if e.get("name") not in validated]
+        return extra + validation_events
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: List[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[Text]:
+    ) -> List[str]:
         slots = ["problem_description", "severity"]
         severity = tracker.get_slot("severity")
         if severity in ("B", "C"):
@@ -80,10 +119,8 @@ class ValidateTriageForm(FormValidationAction):
         return slots
 
     # ------------------------------------------------------------------ helpers
-    def _severity_values(
-        self, severity: str, reason: Optional[str], dispatcher: CollectingDispatcher
-    ) -> Dict[Text, Any]:
-        values: Dict[Text, Any] = {
+    def _severity_values(self, severity: str, reason: str | None, dispatcher: CollectingDispatcher) -> Dict[str, Any]:
+        values: Dict[str, Any] = {
             "severity": severity,
             "severity_reason": reason,
             "severity_confirmed": True if severity == "A" else None,
@@ -102,7 +139,7 @@ class ValidateTriageForm(FormValidationAction):
     # ------------------------------------------------------------------ slots
     async def extract_problem_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if tracker.get_slot("problem_description"):
             return {}
         text = latest_text(tracker)
@@ -120,7 +157,7 @@ class ValidateTriageForm(FormValidationAction):
 
     async def extract_severity(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if tracker.get_slot("severity") is not None:
             return {}
         requested = tracker.get_slot("requested_slot")
@@ -145,9 +182,7 @@ class ValidateTriageForm(FormValidationAction):
         if intent != "dont_know" and text and not is_payload(text):
             assessment = assess(text, extent_only=True)
             if assessment.severity is not None:
-                return self._severity_values(
-                    assessment.severity, assessment.reason_label, dispatcher
-                )
+                return self._severity_values(assessment.severity, assessment.reason_label, dispatcher)
         attempts = int(tracker.get_slot("impact_attempts") or 0) + 1
         if attempts > desk().max_impact_follow_ups:
             dispatcher.utter_message(response="utter_severity_undetermined")
@@ -161,7 +196,7 @@ class ValidateTriageForm(FormValidationAction):
 
     async def extract_severity_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if tracker.get_slot("requested_slot") != "severity_confirmed":
             return {}
         text = latest_text(tracker)
@@ -194,7 +229,7 @@ class ValidateTriageForm(FormValidationAction):
 
     async def extract_phone_reachable(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if tracker.get_slot("requested_slot") != "phone_reachable":
             return {}
         intent, _ = latest_intent(tracker)
@@ -208,7 +243,7 @@ class ValidateTriageForm(FormValidationAction):
 
     async def extract_contract(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if tracker.get_slot("contract"):
             return {}
         requested = tracker.get_slot("requested_slot")
@@ -239,12 +274,10 @@ class ValidateTriageForm(FormValidationAction):
 class ActionAskSeverity(Action):
     """Asks for business impact: first openly, then with concrete choices."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_severity"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         intent, _ = latest_intent(tracker)
         attempts = int(tracker.get_slot("impact_attempts") or 0)
         if intent == "deny" and tracker.get_slot("requested_slot") in ("severity", "severity_confirmed"):
@@ -257,28 +290,20 @@ class ActionAskSeverity(Action):
 
 
 class ActionAskPhoneReachable(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_phone_reachable"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         retries = int(tracker.get_slot("form_retries") or 0)
-        dispatcher.utter_message(
-            response="utter_ask_phone_reachable_again" if retries else "utter_ask_phone_reachable"
-        )
+        dispatcher.utter_message(response="utter_ask_phone_reachable_again" if retries else "utter_ask_phone_reachable")
         return []
 
 
 class ActionAskContract(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_contract"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         attempts = int(tracker.get_slot("contract_attempts") or 0)
-        dispatcher.utter_message(
-            response="utter_ask_contract_again" if attempts else "utter_ask_contract"
-        )
+        dispatcher.utter_message(response="utter_ask_contract_again" if attempts else "utter_ask_contract")
         return []

@@ -13,7 +13,9 @@ featurizers use as their vocabulary.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+import re
+from collections.abc import Iterator
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -27,6 +29,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from support_rules.normalize import canonical_term, map_offset, nfkc
 
 _SKIPPED_POS = frozenset({"補助記号", "空白"})
+# Sudachi refuses inputs above ~49 KB; long messages are tokenised in chunks cut
+# at sentence ends (or hard at this length), offsets kept relative to the message.
+_CHUNK_CHARS = 4000
+_SENTENCE_END = re.compile(r"(?<=[。！？!?\n])")
 _MODES = ("A", "B", "C")
 
 
@@ -51,14 +57,12 @@ def normalize_message_text(message: Message) -> None:
         message.set(ENTITIES, moved)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class SudachiTokenizer(Tokenizer):
     """Tokenizes Japanese text with SudachiPy after NFKC normalisation."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             # Sudachi split mode: A (short units), B (middle), C (named-entity-like
             # long units). C keeps product and compound nouns whole.
@@ -70,14 +74,14 @@ class SudachiTokenizer(Tokenizer):
         }
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         return ["sudachipy", "sudachidict_core"]
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> List[str] | None:
         return ["ja"]
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         super().__init__(config)
         from sudachipy import dictionary, tokenizer
 
@@ -90,37 +94,59 @@ class SudachiTokenizer(Tokenizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SudachiTokenizer":
+    ) -> SudachiTokenizer:
         return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:
             normalize_message_text(example)
-        return super().process_training_data(training_data)
+        processed: TrainingData = super().process_training_data(training_data)
+        return processed
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             normalize_message_text(message)
-        return super().process(messages)
+        processed: List[Message] = super().process(messages)
+        return processed
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    @staticmethod
+    def _chunks(text: str) -> Iterator[tuple[int, str]]:
+        """``(offset, piece)`` pairs covering ``text``, each at most _CHUNK_CHARS long."""
+        start = 0
+        piece_start = 0
+        for sentence in _SENTENCE_END.split(text):
+            if not sentence:
+                continue
+            if start - piece_start + len(sentence) > _CHUNK_CHARS and start > piece_start:
+                yield piece_start, text[piece_start:start]
+                piece_start = start
+            start += len(sentence)
+            while start - piece_start > _CHUNK_CHARS:
+                yield piece_start, text[piece_start : piece_start + _CHUNK_CHARS]
+                piece_start += _CHUNK_CHARS
+        if start > piece_start:
+            yield piece_start, text[piece_start:start]
+
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         text = message.get(attribute)
         if not isinstance(text, str) or not text.strip():
             return [Token(text or "", 0, lemma=text or "")]
         tokens: List[Token] = []
-        for morpheme in self._tokenizer.tokenize(text, self._mode):
-            if morpheme.part_of_speech()[0] in _SKIPPED_POS:
-                continue
-            surface = morpheme.surface()
-            if not surface.strip():
-                continue
-            lemma = canonical_term(morpheme.normalized_form()) or surface.lower()
-            tokens.append(Token(surface, morpheme.begin(), morpheme.end(), lemma=lemma))
+        for offset, piece in self._chunks(text):
+            for morpheme in self._tokenizer.tokenize(piece, self._mode):
+                if morpheme.part_of_speech()[0] in _SKIPPED_POS:
+                    continue
+                surface = morpheme.surface()
+                if not surface.strip():
+                    continue
+                lemma = canonical_term(morpheme.normalized_form()) or surface.lower()
+                tokens.append(Token(surface, offset + morpheme.begin(), offset + morpheme.end(), lemma=lemma))
         if not tokens:
             # Only symbols or emoji: keep one token so featurizers still see the text.
             tokens = [Token(text, 0, len(text), lemma=text)]
-        return self._apply_token_pattern(tokens)
+        patterned: List[Token] = self._apply_token_pattern(tokens)
+        return patterned

@@ -80,3 +80,23 @@ ensure_model() {
   log "Training took $((SECONDS - start)) s"
   echo "$model"
 }
+
+# Ports, storage and endpoints shared by run.sh and the tests.
+export RASA_PORT="${RASA_PORT:-5005}"
+export ACTION_PORT="${ACTION_PORT:-5055}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
+export TRACKER_DB="${TRACKER_DB:-$ROOT/.state/tracker.db}"
+
+# Wait until URL answers (HTTP 200), at most $2 seconds.
+wait_for_url() {
+  local url="$1" limit="${2:-180}" waited=0
+  until "$PY" - "$url" <<'PYEOF' 2>/dev/null
+import sys, urllib.request
+urllib.request.urlopen(sys.argv[1], timeout=2).read()
+PYEOF
+  do
+    sleep 1; waited=$((waited + 1))
+    [ "$waited" -ge "$limit" ] && return 1
+  done
+  return 0
+}

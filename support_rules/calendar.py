@@ -16,7 +16,7 @@ _MAX_SEARCH_DAYS = 60  # a run of closed days longer than this is a configuratio
 def _national_holidays(year: int) -> dict[dt.date, str]:
     # The holidays package includes substitute holidays (振替休日) and citizens'
     # holidays (国民の休日); names in Japanese.
-    return dict(holidays.Japan(years=year, language="ja"))
+    return dict(holidays.country_holidays("JP", years=year, language="ja"))
 
 
 class BusinessCalendar:

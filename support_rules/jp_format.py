@@ -29,25 +29,24 @@ def format_datetime(moment: dt.datetime, reference: dt.date | None = None) -> st
 def closing_days_text(month_days: Iterable[tuple[int, int]]) -> str:
     """Recurring closing days as ranges, e.g. ``12月29日〜1月3日``.
 
-    Consecutive days (across the new year too) are merged into one range.
+    Consecutive days are merged into one range, across month ends and across the
+    new year (12/31 → 1/1).
     """
     days = sorted(set(month_days))
     if not days:
         return "なし"
-    # Lay the days out on a calendar year that starts in July so that year-end
-    # runs (12/29 → 1/3) are consecutive.
-    def ordinal(md: tuple[int, int]) -> int:
-        month, day = md
-        year = 2023 if month >= 7 else 2024
-        return dt.date(year, month, day).toordinal()
 
-    ordered = sorted(days, key=ordinal)
-    ranges: list[list[tuple[int, int]]] = [[ordered[0]]]
-    for md in ordered[1:]:
+    def ordinal(md: tuple[int, int]) -> int:
+        return dt.date(2024, md[0], md[1]).toordinal()  # a leap year holds every MM-DD
+
+    ranges: list[list[tuple[int, int]]] = [[days[0]]]
+    for md in days[1:]:
         if ordinal(md) == ordinal(ranges[-1][-1]) + 1:
             ranges[-1].append(md)
         else:
             ranges.append([md])
+    if len(ranges) > 1 and ranges[0][0] == (1, 1) and ranges[-1][-1] == (12, 31):
+        ranges.append(ranges.pop() + ranges.pop(0))  # the year-end run continues into January
 
     def label(md: tuple[int, int]) -> str:
         return f"{md[0]}月{md[1]}日"

@@ -51,14 +51,15 @@ def decide_reception(
     if severity == "A":
         if inside or phone_reachable is not False:
             return Reception(
-                "phone", "now", None, "A", False, inside,
+                "phone",
+                "now",
+                None,
+                "A",
+                False,
+                inside,
                 phone_condition_pending=not inside and phone_reachable is None,
             )
-        return Reception(
-            "online", "next_business_day", calendar.next_opening(received_at), "B", True, inside
-        )
+        return Reception("online", "next_business_day", calendar.next_opening(received_at), "B", True, inside)
     if inside:
         return Reception("phone_or_online", "now", None, severity, False, inside)
-    return Reception(
-        "online", "next_business_day", calendar.next_opening(received_at), severity, False, inside
-    )
+    return Reception("online", "next_business_day", calendar.next_opening(received_at), severity, False, inside)

@@ -50,14 +50,13 @@ def redirect_for(scope: Scope) -> Redirect | None:
     return REDIRECTS.get(scope)
 
 
-_OWN_OR_THIRD = (
-    r"(?:自社|弊社|当社|社内|うち|我々|私たち|自作|独自|内製|他社|サードパーティ|3rd ?party|third ?party|外部ベンダー|ベンダー|sier|協力会社)"
-)
+_OWN_OR_THIRD = r"(?:自社|弊社|当社|社内|うち|我々|私たち|自作|独自|内製|他社|サードパーティ|3rd ?party|third ?party|外部ベンダー|ベンダー|sier|協力会社)"
 _CUES: tuple[tuple[Scope, Pattern[str]], ...] = (
     (
         "third_party",
         re.compile(
-            _OWN_OR_THIRD + r".{0,25}(?:アプリ|プログラム|モジュール|ソフト|アドイン|ツール|ドライバ|ミドルウェア|製品|システム|dll)"
+            _OWN_OR_THIRD
+            + r".{0,25}(?:アプリ|プログラム|モジュール|ソフト|アドイン|ツール|ドライバ|ミドルウェア|製品|システム|dll)"
             r".{0,25}(?:原因|せい|影響|起因|問題がある|が悪い)|"
             r"(?:サードパーティ|他社製|third ?party|アドイン|ウイルス対策ソフト|セキュリティソフト|ミドルウェア).{0,20}(?:原因|せい|起因)"
         ),
@@ -103,7 +102,7 @@ _CUES: tuple[tuple[Scope, Pattern[str]], ...] = (
             r"構成(?:案)?(?:の|を)?(?:提案|相談|設計)|キャパシティ ?プランニング|サイジング|"
             r"(?:性能|パフォーマンス) ?(?:チューニング|改善の?提案)|チューニング(?:を|して|の支援|してほし|をお願い|方法を提案)|"
             r"運用(?:の)?(?:コンサル|設計|改善(?:の)?提案|相談|ルール作り)|環境(?:の)?(?:診断|アセスメント|評価をお願い)|"
-            r"(?:移行|マイグレーション|リプレース|アップグレード|バージョンアップ)(?:の|を)?(?:支援|計画|作業|手伝|お手伝|代行|プロジェクト)|"
+            r"(?:移行|マイグレーション|リプレース|アップグレード|バージョンアップ)(?:作業)?(?:の|を)?(?:支援|計画|手伝|お手伝|代行|プロジェクト|お願い)|"
             r"コンサル|ベスト ?プラクティス(?:を)?(?:提案|教えて)|最適な構成|(?:ライセンス|導入)(?:の)?(?:計画|提案)"
         ),
     ),
@@ -146,6 +145,6 @@ def mentions_data_recovery(text: str) -> bool:
 
 def decide_scope(intent: str | None, text: str, confidence: float = 1.0, threshold: float = 0.5) -> Scope:
     """Scope from the NLU intent (when confident) and otherwise from the text's cues."""
-    if intent in INTENT_SCOPES and confidence >= threshold:
+    if intent is not None and intent in INTENT_SCOPES and confidence >= threshold:
         return INTENT_SCOPES[intent]
     return detect_scope(text) or "in_scope"

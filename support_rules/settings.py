@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -42,8 +42,13 @@ class DeskConfig:
     contract_center_phone: str
     contract_center_fax: str
     severity_a_phone: str
-    redirect_names: Mapping[str, str] = field(default_factory=dict)
+    redirects: tuple[tuple[str, str], ...] = ()
     max_impact_follow_ups: int = 2
+
+    @property
+    def redirect_names(self) -> dict[str, str]:
+        """Customer-facing names of the desks out-of-scope requests go to."""
+        return dict(self.redirects)
 
     def tax_rate_on(self, day: dt.date) -> Decimal:
         """The consumption-tax rate in force on ``day``."""
@@ -88,10 +93,7 @@ def parse_config(raw: Mapping[str, Any]) -> DeskConfig:
         contact = raw["contact"]
         tax_rates = tuple(
             sorted(
-                (
-                    TaxRate(_date(t["since"], "tax_rates.since"), Decimal(str(t["rate"])))
-                    for t in raw["tax_rates"]
-                ),
+                (TaxRate(_date(t["since"], "tax_rates.since"), Decimal(str(t["rate"]))) for t in raw["tax_rates"]),
                 key=lambda t: t.since,
             )
         )
@@ -99,15 +101,10 @@ def parse_config(raw: Mapping[str, Any]) -> DeskConfig:
             timezone=ZoneInfo(str(raw.get("timezone", "Asia/Tokyo"))),
             opens_at=_time(hours["start"], "business_hours.start"),
             closes_at=_time(hours["end"], "business_hours.end"),
-            recurring_closing_days=frozenset(
-                _month_day(v) for v in closing.get("recurring") or []
-            ),
-            extra_closing_days=frozenset(
-                _date(v, "closing_days.extra") for v in closing.get("extra") or []
-            ),
+            recurring_closing_days=frozenset(_month_day(v) for v in closing.get("recurring") or []),
+            extra_closing_days=frozenset(_date(v, "closing_days.extra") for v in closing.get("extra") or []),
             open_exceptions=frozenset(
-                _date(v, "closing_days.open_exceptions")
-                for v in closing.get("open_exceptions") or []
+                _date(v, "closing_days.open_exceptions") for v in closing.get("open_exceptions") or []
             ),
             tax_rates=tax_rates,
             price_on_demand=int(prices["on_demand"]),
@@ -116,10 +113,8 @@ def parse_config(raw: Mapping[str, Any]) -> DeskConfig:
             contract_center_phone=str(contact["contract_center_phone"]),
             contract_center_fax=str(contact["contract_center_fax"]),
             severity_a_phone=str(contact["severity_a_phone"]),
-            redirect_names=dict(raw.get("redirects") or {}),
-            max_impact_follow_ups=int(
-                (raw.get("conversation") or {}).get("max_impact_follow_ups", 2)
-            ),
+            redirects=tuple((str(k), str(v)) for k, v in (raw.get("redirects") or {}).items()),
+            max_impact_follow_ups=int((raw.get("conversation") or {}).get("max_impact_follow_ups", 2)),
         )
     except KeyError as exc:
         raise ConfigError(f"desk configuration is missing {exc.args[0]!r}") from exc

@@ -107,6 +107,7 @@ _FAILURE = (
     r"届か(?:な|ず)|届きませ|送(?:信)?でき(?:な|ませ|ず)|送れ(?:な|ませ|ず)|受信でき(?:な|ませ|ず)|"
     r"開けな|開けませ|開か(?:な|ず)|印刷でき(?:な|ませ|ず)|エラーに?な|エラーが(?:出|発生)|"
     r"表示されな|表示されませ|見られな|見れな|同期(?:でき|され)(?:な|ませ|ず)|"
+    r"起動(?:しな|しませ|せず|でき(?:な|ませ|ず))|"
     r"失敗(?:し|する)|できな(?:く|い)|できませ|影響(?:が|を)?(?:出|受け|あ)"
 )
 _MANY = (
@@ -117,6 +118,9 @@ _MANY = (
     r"すべての(?:ユーザー|社員|利用者|端末|pc|メール)|全ての(?:ユーザー|社員|利用者|端末|pc|メール)|"
     r"社内(?:の)?(?:全体|全て|すべて)|会社全体|組織全体"
 )
+# "全員ではなく一部" names an extent only to deny it.
+_NOT = r"(?!では(?:な|あり)|じゃな|でもな)"
+_MANY = f"(?:{_MANY}){_NOT}"
 _SOME = (
     r"一部(?:の)?|特定(?:の)?(?:ユーザー|部署|拠点|端末|pc|部門|グループ|機能|サイト|アカウント)|"
     r"(?:ある|一つの|ひとつの|1つの|1)(?:部署|部門|拠点|課|チーム|フロア)(?:だけ|のみ)?|"
@@ -130,7 +134,8 @@ _ONE = (
     r"特定の(?:1|一)(?:人|名|台|ユーザー)|(?:1|一)ユーザー(?:だけ|のみ)"
 )
 _NON_PRODUCTION = r"(?:テスト|検証|開発|ステージング|評価|試験|デモ|ラボ)(?:用|環境|サーバー|機|系)"
-_PRODUCTION = r"本番"
+# 本番 said positively ("本番サーバーが…"), not "本番ではなく".
+_PRODUCTION = r"本番(?!では(?:な|あり)|じゃな|でもな)"
 
 # Tail that negates the stop/corruption predicate just before it:
 # 止まっ|ていません, 落ち|てはいない, ダウン|ではない, 停止|していない, …
@@ -214,7 +219,9 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         Cue("major_loss", "A", "事業への重大な影響・損失"),
-        _rx(r"(?:重大|多大|甚大|深刻|大規模|大き)な(?:影響|損失|被害|損害)|大損害|損失が(?:出て|発生)|売上(?:が|に).{0,6}(?:出な|影響|損失)"),
+        _rx(
+            r"(?:重大|多大|甚大|深刻|大規模|大き)な(?:影響|損失|被害|損害)|大損害|損失が(?:出て|発生)|売上(?:が|に).{0,6}(?:出な|影響|損失)"
+        ),
         negatable=True,
     ),
     # ---- B ----------------------------------------------------------------------
@@ -225,7 +232,9 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         Cue("workaround", "B", "回避策があり業務は継続できる状態"),
-        _rx(r"回避策|回避方法|回避でき|ワークアラウンド|代替(?:手段|策|方法|機)|別の(?:方法|手段|端末|pc)で|手作業で|迂回|暫定(?:対応|的に|策)"),
+        _rx(
+            r"回避策|回避方法|回避でき|ワークアラウンド|代替(?:手段|策|方法|機)|別の(?:方法|手段|端末|pc)で|手作業で|迂回|暫定(?:対応|的に|策)"
+        ),
     ),
     _Rule(
         Cue("degraded", "B", "処理の遅延やサービス品質の低下"),
@@ -233,7 +242,7 @@ _RULES: tuple[_Rule, ...] = (
             r"遅い|遅く|遅延|遅すぎ|重い|重く|重たい|もたつ|時間がかか|パフォーマンス(?:が)?(?:低下|悪化|悪)|"
             r"(?:速度|性能|品質|スピード|パフォーマンス)(?:が)?(?:落ち|低下)|"
             r"レスポンス(?:が)?(?:悪|低下|遅)|応答(?:が|速度が)?遅|タイムアウトが(?:頻発|多発|時々|たまに)|"
-            r"(?:たまに|時々|ときどき|ときおり|断続的に)(?:エラー|切断|切れ)|不安定"
+            r"(?:たまに|時々|ときどき|ときおり|断続的に|頻繁に).{0,8}?(?:エラー|切断|切れ)|不安定"
         ),
     ),
     _Rule(
@@ -253,7 +262,11 @@ _RULES: tuple[_Rule, ...] = (
             r"急ぎ(?:ではない|ではありません|じゃない)|急いでいません|困ってはいない|困っていない"
         ),
     ),
-    _Rule(Cue("single_user", "C", "お一人（1台）だけの事象"), _rx(_FAILURE + r"|影響|起き|発生|出て|おかしい|遅|重"), requires=_rx(_ONE)),
+    _Rule(
+        Cue("single_user", "C", "お一人（1台）だけの事象"),
+        _rx(_FAILURE + r"|影響|起き|発生|出て|おかしい|遅|重"),
+        requires=_rx(_ONE),
+    ),
     _Rule(
         Cue("how_to", "C", "操作方法・設定方法のご質問"),
         _rx(
@@ -264,11 +277,15 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         Cue("spec_question", "C", "仕様に関するご質問"),
-        _rx(r"仕様(?:について|を|は|なのか|ですか|でしょうか|上|を確認|の確認)|上限(?:値)?(?:は|について|を)|制限(?:値)?(?:は|について)|サポートされて(?:いますか|いるか)|対応していますか|互換性"),
+        _rx(
+            r"仕様(?:について|を|は|なのか|ですか|でしょうか|上|を確認|の確認)|上限(?:値)?(?:は|について|を)|制限(?:値)?(?:は|について)|サポートされて(?:いますか|いるか)|対応していますか|互換性"
+        ),
     ),
     _Rule(
         Cue("cosmetic", "C", "表示上の軽微な問題"),
-        _rx(r"表示(?:が)?(?:崩れ|ずれ|乱れ|おかし)|見た目|文字(?:が)?(?:ずれ|化け|欠け)|レイアウト(?:が)?崩|アイコン(?:が)?(?:おかし|消え|表示)|誤字|誤記|色が(?:変|おかし)"),
+        _rx(
+            r"表示(?:が)?(?:崩れ|ずれ|乱れ|おかし)|見た目|文字(?:が)?(?:ずれ|化け|欠け)|レイアウト(?:が)?崩|アイコン(?:が)?(?:おかし|消え|表示)|誤字|誤記|色が(?:変|おかし)"
+        ),
     ),
 )
 
@@ -339,9 +356,7 @@ def find_cues(text: str, extent_only: bool = False) -> tuple[CueHit, ...]:
         if _NON_PRODUCTION_RX.search(clause) and not _PRODUCTION_RX.search(clause):
             m = _NON_PRODUCTION_RX.search(clause)
             assert m is not None
-            hits.append(
-                CueHit(NON_PRODUCTION, start_of_clause + m.start(), start_of_clause + m.end(), m.group(0))
-            )
+            hits.append(CueHit(NON_PRODUCTION, start_of_clause + m.start(), start_of_clause + m.end(), m.group(0)))
     hits.sort(key=lambda h: h.start)
     return tuple(hits)
 
@@ -353,7 +368,10 @@ def assess(text: str, extent_only: bool = False) -> Assessment:
     ids = set(levels)
     has_a = any(level == "A" for level in levels.values())
     if has_a:
-        if any(h.cue.id == NON_PRODUCTION.id for h in hits):
+        # A test/verification system going down is not a critical *business*
+        # impact — unless the production system is said to be affected too.
+        non_production = any(h.cue.id == NON_PRODUCTION.id for h in hits)
+        if non_production and not _PRODUCTION_RX.search(normalize_text(text)):
             return Assessment("B", hits, capped=True)
         return Assessment("A", hits)
     if ids & _C_OVERRIDES:
@@ -368,7 +386,7 @@ def assess(text: str, extent_only: bool = False) -> Assessment:
 def parse_severity_choice(text: str) -> Severity | None:
     """A severity the customer names directly ("深刻度B", "Aでお願いします")."""
     folded = normalize_text(text)
-    match = re.search(r"(?:深刻度|重要度|レベル|severity|sev)?\s*([abc])(?![a-z])", folded)
+    match = re.search(r"(?:深刻度|重要度|レベル|severity|sev)?\s*(?<![a-z])([abc])(?![a-z])", folded)
     if match and (re.search(r"深刻度|重要度|レベル|severity|sev", folded) or len(folded) <= 12):
         letter = match.group(1).upper()
         if letter in SEVERITIES:

@@ -64,9 +64,7 @@ def decide(inquiry: TriageInput, calendar: BusinessCalendar) -> TriageDecision:
         else None
     )
     final = reception.severity if reception else None
-    contract_ok = (
-        contract_allows(inquiry.contract, final) if inquiry.contract is not None else None
-    )
+    contract_ok = contract_allows(inquiry.contract, final) if inquiry.contract is not None else None
     missing: list[str] = []
     if is_problem and scope == "in_scope":
         if initial is None:

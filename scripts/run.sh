@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Run the assistant: install on first use, train when needed, start the action
+# server and the Rasa server (REST + socket.io), then chat in this terminal.
+# Ctrl-C stops everything this script started.
+source "$(dirname "$0")/common.sh"
+
+ensure_venv
+MODEL="$(ensure_model)"
+mkdir -p "$ROOT/.state"
+
+PIDS=()
+cleanup() {
+  trap - EXIT INT TERM
+  if [ "${#PIDS[@]}" -gt 0 ]; then
+    log "Stopping servers"
+    kill "${PIDS[@]}" 2>/dev/null || true
+    wait "${PIDS[@]}" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT INT TERM
+
+log "Starting the action server on port $ACTION_PORT"
+(cd "$ROOT" && exec "$VENV/bin/rasa" run actions --port "$ACTION_PORT" --actions actions) \
+  >"$ROOT/.state/actions.log" 2>&1 &
+PIDS+=($!)
+
+log "Starting the Rasa server on port $RASA_PORT (model $(basename "$MODEL"))"
+(cd "$ROOT" && exec "$VENV/bin/rasa" run --model "$MODEL" --port "$RASA_PORT" \
+  --credentials credentials.yml --endpoints endpoints.yml --cors "*") \
+  >"$ROOT/.state/rasa.log" 2>&1 &
+PIDS+=($!)
+
+wait_for_url "http://127.0.0.1:$ACTION_PORT/health" 120 || die "action server did not start; see .state/actions.log"
+wait_for_url "http://127.0.0.1:$RASA_PORT/" 300 || die "Rasa server did not start; see .state/rasa.log"
+
+cat <<INFO
+Ready.
+  REST:      POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "...", "message": "..."}
+  socket.io: http://127.0.0.1:$RASA_PORT/socket.io
+  Logs:      .state/rasa.log, .state/actions.log   Conversations: $TRACKER_DB
+INFO
+
+if [ -t 0 ]; then
+  "$PY" "$ROOT/scripts/chat.py" --url "http://127.0.0.1:$RASA_PORT"
+else
+  log "No terminal attached: serving until stopped (Ctrl-C)"
+  wait "${PIDS[@]}"
+fi

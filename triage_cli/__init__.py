@@ -1,0 +1,1 @@
+"""Command-line tools: one-shot triage of text inquiries."""
