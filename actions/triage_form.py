@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -101,6 +102,16 @@ class ValidateTriageForm(FormValidationAction):
         validated = {e.get("name") for e in validation_events if e.get("event") == "slot"}
         extra = [e for e in extraction_events if e.get("name") not in validated]
         return extra + validation_events
+
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """Always name the next question (rasa-sdk leaves it to Rasa when the list
+        happens to equal the domain's)."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        missing = next((slot for slot in required if tracker.slots.get(slot) is None), None)
+        event: Dict[str, Any] = SlotSet("requested_slot", missing)
+        return event
 
     async def required_slots(
         self,
@@ -305,5 +316,10 @@ class ActionAskContract(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         attempts = int(tracker.get_slot("contract_attempts") or 0)
-        dispatcher.utter_message(response="utter_ask_contract_again" if attempts else "utter_ask_contract")
+        if attempts:
+            dispatcher.utter_message(response="utter_ask_contract_again")
+        elif tracker.get_slot("severity") == "A":
+            dispatcher.utter_message(response="utter_ask_contract_for_a")
+        else:
+            dispatcher.utter_message(response="utter_ask_contract")
         return []

@@ -107,7 +107,7 @@ _FAILURE = (
     r"届か(?:な|ず)|届きませ|送(?:信)?でき(?:な|ませ|ず)|送れ(?:な|ませ|ず)|受信でき(?:な|ませ|ず)|"
     r"開けな|開けませ|開か(?:な|ず)|印刷でき(?:な|ませ|ず)|エラーに?な|エラーが(?:出|発生)|"
     r"表示されな|表示されませ|見られな|見れな|同期(?:でき|され)(?:な|ませ|ず)|"
-    r"起動(?:しな|しませ|せず|でき(?:な|ませ|ず))|"
+    r"起動(?:しな|しませ|せず|でき(?:な|ませ|ず))|(?:表示|印刷|送信|受信|保存|同期|反映|更新|配信)され(?:な|ませ|ず)|"
     r"失敗(?:し|する)|できな(?:く|い)|できませ|影響(?:が|を)?(?:出|受け|あ)"
 )
 _MANY = (
@@ -131,7 +131,8 @@ _SOME = (
 _ONE = (
     r"(?:1|一|ひと)(?:人|名|台)(?:だけ|のみ)|ひとり(?:だけ)?|1人の|一人の|1名の|一名の|"
     r"(?:私|わたし|自分|僕|ぼく|俺)(?:だけ|のみ|1人|一人)|(?:私|自分|僕)の(?:pc|端末|アカウント|マシン)(?:だけ|のみ)|"
-    r"特定の(?:1|一)(?:人|名|台|ユーザー)|(?:1|一)ユーザー(?:だけ|のみ)"
+    r"特定の(?:1|一)(?:人|名|台|ユーザー)|(?:1|一)ユーザー(?:だけ|のみ)|"
+    r"(?:社員|ユーザー|職員|利用者|スタッフ)(?:1|一)(?:人|名)(?:が|の)"
 )
 _NON_PRODUCTION = r"(?:テスト|検証|開発|ステージング|評価|試験|デモ|ラボ)(?:用|環境|サーバー|機|系)"
 # 本番 said positively ("本番サーバーが…"), not "本番ではなく".
@@ -142,7 +143,7 @@ _PRODUCTION = r"本番(?!では(?:な|あり)|じゃな|でもな)"
 _NEGATION_TAIL = re.compile(
     r"^(?:は|も)?(?:し|され)?(?:て|で)?(?:は|も)?(?:い|お(?:り)?)?(?:は|も)?"
     r"(?:ない|なかった|ません|ず|ぬ)"
-    r"|^.{0,4}?わけ(?:では|じゃ)(?:ない|ありません)"
+    r"|^.{0,4}?わけ(?:では|じゃ)(?:ない|なく|ありません)"
 )
 # Tail that makes it hypothetical: ダウンした場合, 落ちたら, 停止する際, 止まると …
 _HYPOTHETICAL_TAIL = re.compile(
@@ -160,6 +161,8 @@ class _Rule:
     # When set, the clause must also contain this (subject) pattern.
     requires: Pattern[str] | None = None
     negatable: bool = False
+    # When set, a clause containing this pattern does not state the cue.
+    excludes: Pattern[str] | None = None
 
 
 def _rx(pattern: str) -> Pattern[str]:
@@ -201,6 +204,9 @@ _RULES: tuple[_Rule, ...] = (
         Cue("many_users", "A", "多数の利用者が利用できない状態"),
         _rx(_FAILURE),
         requires=_rx(_MANY),
+        negatable=True,
+        # "全員がログインできないわけではなく、5名が…" denies the extent.
+        excludes=_rx(r"(?:全員|全社|すべて|全て|みんな|皆)(?:が|は)?.{0,15}わけ(?:では|じゃ)(?:ない|なく|ありません)"),
     ),
     _Rule(
         Cue("critical_operations", "A", "医療行為や取引など重要業務への支障"),
@@ -229,17 +235,20 @@ _RULES: tuple[_Rule, ...] = (
         Cue("some_users", "B", "一部の利用者や部署への影響"),
         _rx(_FAILURE + r"|影響"),
         requires=_rx(_SOME),
+        negatable=True,
     ),
     _Rule(
         Cue("workaround", "B", "回避策があり業務は継続できる状態"),
         _rx(
-            r"回避策|回避方法|回避でき|ワークアラウンド|代替(?:手段|策|方法|機)|別の(?:方法|手段|端末|pc)で|手作業で|迂回|暫定(?:対応|的に|策)"
+            r"回避策|回避方法|回避でき|ワークアラウンド|代替(?:手段|策|方法|機)|別の(?:方法|手段|端末|pc)で|手作業で|迂回|"
+            r"暫定(?:対応|的に|策)|(?:再接続|再起動|再ログイン|再実行|やり直)(?:すれば|したら|すると)(?:使え|直|つなが|繋が|動)"
         ),
+        negatable=True,
     ),
     _Rule(
         Cue("degraded", "B", "処理の遅延やサービス品質の低下"),
         _rx(
-            r"遅い|遅く|遅延|遅すぎ|重い|重く|重たい|もたつ|時間がかか|パフォーマンス(?:が)?(?:低下|悪化|悪)|"
+            r"遅い|遅く|遅延|遅すぎ|遅れ(?:て|が|る|ま)|重い|重く|重たい|もたつ|時間がかか|処理時間が.{0,8}(?:倍|増|長)|パフォーマンス(?:が)?(?:低下|悪化|悪)|"
             r"(?:速度|性能|品質|スピード|パフォーマンス)(?:が)?(?:落ち|低下)|"
             r"レスポンス(?:が)?(?:悪|低下|遅)|応答(?:が|速度が)?遅|タイムアウトが(?:頻発|多発|時々|たまに)|"
             r"(?:たまに|時々|ときどき|ときおり|断続的に|頻繁に).{0,8}?(?:エラー|切断|切れ)|不安定"
@@ -258,13 +267,22 @@ _RULES: tuple[_Rule, ...] = (
         _rx(
             r"(?:業務|仕事|運用|サービス|利用)?(?:への|に|上の|上|には|への影響|面で)?"
             r"(?:影響|支障|実害|問題)(?:は|が|も)?(?:特に|ほとんど|全く|まったく|今のところ|今は|現状)?"
-            r"(?:ない|ありません|ございません|なし|無し|出ていな|出ていませ|出ておりませ|ないです|ありませんが|ないが|少ない|軽微)|"
-            r"急ぎ(?:ではない|ではありません|じゃない)|急いでいません|困ってはいない|困っていない"
+            r"(?:ない|ありません|ございません|なし|無し|出ていな|出ていませ|出ておりませ|ないです|ありませんが|ないが|少ない|小さ|軽微|限定的)|"
+            r"急ぎ(?:ではない|ではありません|じゃない)|急いでいません|困って(?:は)?(?:い)?(?:ない|ません)|"
+            r"(?:通常どおり|通常通り|普段どおり|普段通り|問題なく|正常に)(?:業務|仕事|運用|稼働|動い|使え|利用でき)|"
+            r"(?:仕事|業務)(?:で|に)(?:は|も)?使って(?:い)?(?:ない|ません)"
         ),
+        # "ほかの部署は影響ありません" speaks about the unaffected, not the case.
+        excludes=_rx(r"(?:ほか|他|それ以外|その他)(?:の[^、,]{0,8})?(?:は|には|も)(?:特に)?(?:影響|問題|支障|正常)"),
+    ),
+    _Rule(
+        Cue("recovered", "C", "すでに復旧している状態"),
+        _rx(r"(?:現在|今|いま)は?(?:すでに|もう)?(?:復旧|回復|正常|解消)|復旧(?:済み|しました|しています|できました)|(?:すでに|もう)(?:復旧|回復|直り|直っ|解消)"),
+        negatable=True,
     ),
     _Rule(
         Cue("single_user", "C", "お一人（1台）だけの事象"),
-        _rx(_FAILURE + r"|影響|起き|発生|出て|おかしい|遅|重"),
+        _rx(_FAILURE + r"|影響|起き|発生|出て|おかしい|遅|重|困って"),
         requires=_rx(_ONE),
     ),
     _Rule(
@@ -289,7 +307,13 @@ _RULES: tuple[_Rule, ...] = (
     ),
 )
 
-_C_OVERRIDES = frozenset({"no_impact", "single_user"})
+_C_OVERRIDES = frozenset({"no_impact", "single_user", "recovered"})
+# A cues that say business itself has stopped; a workaround cannot soften them.
+_HARD_A = frozenset({"business_stopped", "imminent_stop", "major_loss", "critical_operations"})
+# Statements that business goes on in a degraded state (POLICY §2 B).
+_CONTINUING = frozenset({"workaround", "continuing_degraded"})
+# 本番 named only to say it is fine: "本番環境は正常", "本番とは別の環境", "本番には影響ありません".
+_PRODUCTION_FINE = _rx(r"本番(?:環境|システム|サーバー)?(?:は|には|とは|にも|側は)(?:正常|問題な|問題あり|影響(?:は|も)?(?:な|あり)|別|無事)")
 _NON_PRODUCTION_RX = _rx(_NON_PRODUCTION)
 _PRODUCTION_RX = _rx(_PRODUCTION)
 
@@ -331,6 +355,8 @@ def find_cues(text: str, extent_only: bool = False) -> tuple[CueHit, ...]:
         for rule in rules:
             if rule.requires is not None and not rule.requires.search(clause):
                 continue
+            if rule.excludes is not None and rule.excludes.search(clause):
+                continue
             for match in rule.pattern.finditer(clause):
                 if rule.negatable and _negated_or_hypothetical(clause, match.end()):
                     continue
@@ -367,12 +393,23 @@ def assess(text: str, extent_only: bool = False) -> Assessment:
     levels = {h.cue.id: h.cue.level for h in hits if h.cue.id != NON_PRODUCTION.id}
     ids = set(levels)
     has_a = any(level == "A" for level in levels.values())
+    if has_a and "recovered" in ids and not ids & _HARD_A:
+        # The stop is in the past ("先週停止したが現在は復旧"): read what is left.
+        has_a = False
+        levels = {k: v for k, v in levels.items() if v != "A"}
     if has_a:
         # A test/verification system going down is not a critical *business*
         # impact — unless the production system is said to be affected too.
+        normalized = normalize_text(text)
         non_production = any(h.cue.id == NON_PRODUCTION.id for h in hits)
-        if non_production and not _PRODUCTION_RX.search(normalize_text(text)):
-            return Assessment("B", hits, capped=True)
+        production_named = bool(_PRODUCTION_RX.search(_PRODUCTION_FINE.sub("", normalized)))
+        if non_production and not production_named:
+            # Capped: partial impact stays B; otherwise "no business impact" is C.
+            partial = any(v == "B" for k, v in levels.items())
+            return Assessment("C" if ids & _C_OVERRIDES and not partial else "B", hits, capped=True)
+        if ids & _CONTINUING and not ids & _HARD_A:
+            # A crash with a workaround that keeps business going is partial impact.
+            return Assessment("B", hits)
         return Assessment("A", hits)
     if ids & _C_OVERRIDES:
         return Assessment("C", hits)

@@ -16,7 +16,9 @@ from support_rules.scope import Redirect, Scope, decide_scope, mentions_data_rec
 from support_rules.severity import Assessment, Severity, assess
 
 # Intents whose text describes a problem that needs triage.
-PROBLEM_INTENTS = frozenset({"report_problem", "ask_data_recovery", "choose_severity"})
+PROBLEM_INTENTS = frozenset({"report_problem", "choose_severity"})
+# Cues that only say "this is a question", not what the impact is.
+_QUESTION_CUES = frozenset({"how_to", "spec_question"})
 
 
 @dataclass(frozen=True)
@@ -52,12 +54,15 @@ class TriageDecision:
 def decide(inquiry: TriageInput, calendar: BusinessCalendar) -> TriageDecision:
     scope = decide_scope(inquiry.intent, inquiry.text, inquiry.confidence)
     assessment = assess(inquiry.text)
-    is_problem = inquiry.intent is None or inquiry.intent in PROBLEM_INTENTS
-    # Out-of-scope requests may still state an impact (a redirected A still goes to
-    # the phone line), so their severity is kept; FAQ and small talk have none.
-    initial: Severity | None = inquiry.severity_override or (
-        assessment.severity if is_problem or scope != "in_scope" else None
+    states_impact = any(hit.cue.id not in _QUESTION_CUES for hit in assessment.hits)
+    # A problem report: the intent says so, or another request (data recovery, an
+    # out-of-scope request) also describes what is going wrong with its impact.
+    is_problem = (
+        inquiry.intent is None
+        or inquiry.intent in PROBLEM_INTENTS
+        or ((scope != "in_scope" or inquiry.intent == "ask_data_recovery") and states_impact)
     )
+    initial: Severity | None = inquiry.severity_override or (assessment.severity if is_problem else None)
     reception = (
         decide_reception(initial, inquiry.received_at, calendar, inquiry.phone_reachable)
         if initial is not None
@@ -66,7 +71,7 @@ def decide(inquiry: TriageInput, calendar: BusinessCalendar) -> TriageDecision:
     final = reception.severity if reception else None
     contract_ok = contract_allows(inquiry.contract, final) if inquiry.contract is not None else None
     missing: list[str] = []
-    if is_problem and scope == "in_scope":
+    if is_problem:
         if initial is None:
             missing.append("impact")
         if inquiry.contract is None:

@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -234,9 +235,12 @@ def rasa_parser(model_path: str) -> Parser:
 
     async def parse(text: str) -> tuple[str | None, float]:
         result = await agent.parse_message(text)
-        intent = result.get("intent") or {}
-        name = intent.get("name")
-        return (str(name) if name else None), float(intent.get("confidence") or 0.0)
+        # One-shot has no conversation to ask "did you mean …?" in: report the most
+        # likely real intent (and its low confidence) instead of nlu_fallback.
+        ranking = [r for r in result.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        best = ranking[0] if ranking else result.get("intent") or {}
+        name = best.get("name")
+        return (str(name) if name else None), float(best.get("confidence") or 0.0)
 
     return parse
 
@@ -259,10 +263,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="trained model (default: newest in models/)")
     args = parser.parse_args(argv)
     model = args.model or latest_model(ROOT / "models")
+    # stdout carries only our JSON Lines: keep a private handle to it and send
+    # everything else that writes to file descriptor 1 (Rasa's structlog debug
+    # lines, TensorFlow) to stderr.
+    sys.stdout.flush()
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    _quiet_logging()
     triage = OneShotTriage(rasa_parser(model))
-    count = asyncio.run(triage.run(_stdin_lines(), sys.stdout))
+    count = asyncio.run(triage.run(_stdin_lines(), out))
+    out.flush()
     print(f"oneshot: {count} line(s) processed", file=sys.stderr)
     return 0
+
+
+def _quiet_logging() -> None:
+    import logging
+
+    import structlog
+
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+    structlog.configure(
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+    )
 
 
 if __name__ == "__main__":

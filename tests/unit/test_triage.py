@@ -161,7 +161,9 @@ def test_out_of_scope_still_routes_a_stated_a_to_phone(calendar: BusinessCalenda
     assert d.redirect == "premier"
     assert d.severity == "A"
     assert d.reception is not None and d.reception.route == "phone"
-    assert "contract" not in d.missing
+    # The investigation goes to Premier, but restoring the service is still taken
+    # here, so the contract is still needed (a product decision; POLICY is silent).
+    assert "contract" in d.missing
     assert "impact" not in d.missing
 
 
