@@ -27,7 +27,7 @@ lint: ## ruff
 	@.venv/bin/ruff check .
 
 typecheck: ## mypy (strict)
-	@.venv/bin/mypy actions ja_nlu support_rules triage_cli scripts
+	@.venv/bin/mypy actions channels ja_nlu support_rules triage_cli scripts
 
 validate: ## Validate domain and training data (no warnings allowed)
 	@source scripts/common.sh && $(PY) scripts/validate_data.py

@@ -1,0 +1,1 @@
+"""Input channels: hardened versions of Rasa's, and the desk's own."""

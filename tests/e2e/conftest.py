@@ -1,0 +1,156 @@
+"""Live servers for end-to-end tests: an action server and a Rasa server per clock.
+
+Each ``Desk`` runs the real `rasa run actions` and `rasa run` processes on free
+ports with a frozen ``DESK_NOW`` and its own SQLite tracker store, and talks to the
+REST channel exactly as a website or the terminal chat does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA = str(Path(sys.executable).parent / "rasa")
+INSIDE_HOURS = "2026-11-25T10:00:00+09:00"  # Wednesday morning
+SATURDAY_NIGHT = "2026-11-28T22:00:00+09:00"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def http(method: str, url: str, body: Any = None, raw: bytes | None = None, timeout: float = 60) -> tuple[int, Any]:
+    data = raw if raw is not None else (json.dumps(body).encode("utf-8") if body is not None else None)
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            text = response.read().decode("utf-8")
+            return response.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+@dataclass
+class Desk:
+    now: str
+    tmp: Path
+    rasa_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def start(self, model: str) -> None:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DESK_NOW": self.now,
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+            "TRACKER_DB": str(self.tmp / "tracker.db"),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+        logs = self.tmp / "logs"
+        logs.mkdir(exist_ok=True)
+        commands = [
+            [RASA, "run", "actions", "--port", str(self.action_port), "--actions", "actions"],
+            [RASA, "run", "--model", model, "--port", str(self.rasa_port), "--enable-api",
+             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+        ]  # fmt: skip
+        for index, command in enumerate(commands):
+            log = (logs / f"{index}.log").open("wb")
+            self.processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+
+    def wait_ready(self, limit: float = 300) -> None:
+        deadline = time.monotonic() + limit
+        for url in (f"http://127.0.0.1:{self.action_port}/health", f"{self.url}/status"):
+            while True:
+                try:
+                    if http("GET", url, timeout=3)[0] == 200:
+                        break
+                except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                    pass
+                if any(p.poll() is not None for p in self.processes) or time.monotonic() > deadline:
+                    logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in (self.tmp / "logs").glob("*.log"))
+                    raise RuntimeError(f"servers did not start:\n{logs}")
+                time.sleep(1)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    # ------------------------------------------------------------ conversation
+    def new_sender(self) -> str:
+        return f"e2e-{uuid.uuid4().hex[:10]}"
+
+    def say(self, sender: str, message: str) -> list[dict[str, Any]]:
+        status, replies = http("POST", f"{self.url}/webhooks/rest/webhook", {"sender": sender, "message": message})
+        assert status == 200, replies
+        assert isinstance(replies, list)
+        return replies
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        status, tracker = http("GET", f"{self.url}/conversations/{sender}/tracker")
+        assert status == 200, tracker
+        assert isinstance(tracker, dict)
+        return tracker
+
+    def responses_after(self, sender: str, skip: int = 0) -> list[str]:
+        """Response names the bot sent, in order (from the tracker's bot events)."""
+        names = [
+            (e.get("metadata") or {}).get("utter_action") or "?"
+            for e in self.tracker(sender)["events"]
+            if e.get("event") == "bot"
+        ]
+        return names[skip:]
+
+
+@pytest.fixture(scope="session")
+def desks(model_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Desk]]:
+    started = {
+        "inside": Desk(INSIDE_HOURS, tmp_path_factory.mktemp("inside")),
+        "saturday": Desk(SATURDAY_NIGHT, tmp_path_factory.mktemp("saturday")),
+    }
+    try:
+        for desk in started.values():
+            desk.start(model_path)
+        for desk in started.values():
+            desk.wait_ready()
+        yield started
+    finally:
+        for desk in started.values():
+            desk.stop()
+
+
+@pytest.fixture(scope="session")
+def inside(desks: dict[str, Desk]) -> Desk:
+    return desks["inside"]
+
+
+@pytest.fixture(scope="session")
+def saturday(desks: dict[str, Desk]) -> Desk:
+    return desks["saturday"]
