@@ -12,38 +12,28 @@ from support_rules import clock
 from support_rules.calendar import BusinessCalendar
 from support_rules.contracts import quote, yen
 from support_rules.jp_format import closing_days_text, format_datetime, format_time
+from support_rules.scope import INTENT_SCOPES
 from support_rules.settings import DeskConfig, get_config
 
+# FAQ intent → the response that answers it (facts filled in from desk.yml).
+FAQ_RESPONSES: Dict[str, str] = {
+    "ask_price": "utter_faq_price",
+    "ask_contract_types": "utter_faq_contract_types",
+    "ask_incident": "utter_faq_incident",
+    "ask_how_to_buy": "utter_faq_how_to_buy",
+    "ask_legacy_pack": "utter_faq_legacy_pack",
+    "ask_hours": "utter_faq_hours",
+    "ask_flow": "utter_faq_flow",
+    "ask_survey": "utter_faq_survey",
+    "ask_contact": "utter_faq_contact",
+    "ask_scope": "utter_faq_scope",
+    "ask_severity": "utter_faq_severity",
+    "ask_business_critical": "utter_faq_business_critical",
+    "ask_data_recovery": "utter_faq_data_recovery",
+}
+FAQ_INTENTS = frozenset(FAQ_RESPONSES)
+OUT_OF_SCOPE_INTENTS = frozenset(INTENT_SCOPES)
 # Intents that interrupt a question of the triage form instead of answering it.
-FAQ_INTENTS = frozenset(
-    {
-        "ask_price",
-        "ask_contract_types",
-        "ask_incident",
-        "ask_how_to_buy",
-        "ask_legacy_pack",
-        "ask_hours",
-        "ask_flow",
-        "ask_survey",
-        "ask_contact",
-        "ask_scope",
-        "ask_severity",
-        "ask_business_critical",
-        "ask_data_recovery",
-    }
-)
-OUT_OF_SCOPE_INTENTS = frozenset(
-    {
-        "request_root_cause",
-        "request_development",
-        "request_debugging",
-        "request_product_change",
-        "report_third_party_cause",
-        "request_consulting",
-        "ask_oem_product",
-        "ask_consumer_product",
-    }
-)
 INTERRUPTING_INTENTS = (
     FAQ_INTENTS
     | OUT_OF_SCOPE_INTENTS

@@ -8,23 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import calendar, fact_values, latest_intent, now
-
-FAQ_RESPONSES: Dict[str, str] = {
-    "ask_price": "utter_faq_price",
-    "ask_contract_types": "utter_faq_contract_types",
-    "ask_incident": "utter_faq_incident",
-    "ask_how_to_buy": "utter_faq_how_to_buy",
-    "ask_legacy_pack": "utter_faq_legacy_pack",
-    "ask_hours": "utter_faq_hours",
-    "ask_flow": "utter_faq_flow",
-    "ask_survey": "utter_faq_survey",
-    "ask_contact": "utter_faq_contact",
-    "ask_scope": "utter_faq_scope",
-    "ask_severity": "utter_faq_severity",
-    "ask_business_critical": "utter_faq_business_critical",
-    "ask_data_recovery": "utter_faq_data_recovery",
-}
+from actions.common import FAQ_RESPONSES, calendar, fact_values, latest_intent, now
 
 
 class ActionAnswerFaq(Action):
