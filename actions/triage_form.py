@@ -173,6 +173,10 @@ class ValidateTriageForm(FormValidationAction):
         text = latest_text(tracker)
         intent, _ = latest_intent(tracker)
         if requested in (None, "problem_description"):
+            chosen = _chosen_severity(tracker, intent, text)
+            if chosen and intent == "choose_severity":
+                # "深刻度Bで問い合わせたい": the customer names it before describing.
+                return self._severity_values(chosen, CHOICE_LABELS[chosen], dispatcher)  # type: ignore[index]
             # The description arrived in this very turn: read its impact.
             description = tracker.get_slot("problem_description")
             if not description or description != clip(text):
@@ -258,6 +262,9 @@ class ValidateTriageForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
         intent, _ = latest_intent(tracker)
+        if intent in INTERRUPTING_INTENTS:
+            # "5インシデントパックっていくら?" asks about a contract; it does not state one.
+            return {}
         found = resolve_contract(entity_values(tracker, "contract"))
         if requested in (None, "problem_description"):
             # Said up front ("オンデマンドで契約しています。サーバーが…").
@@ -265,15 +272,16 @@ class ValidateTriageForm(FormValidationAction):
                 found = parse_contract(text)
             return {"contract": found} if found else {}
         if requested != "contract":
-            return {}
+            # Said while another question is open: keep it, the question is asked again.
+            if found is None and intent == "inform_contract" and text and not is_payload(text):
+                found = parse_contract(text)
+            return {"contract": found} if found and intent == "inform_contract" else {}
         if found is None and text and not is_payload(text):
             found = parse_contract(text)
         if found:
             return {"contract": found}
         if intent == "dont_know":
             return {"contract": "unknown"}
-        if intent in INTERRUPTING_INTENTS:
-            return {}
         attempts = int(tracker.get_slot("contract_attempts") or 0) + 1
         if attempts > 2:
             return {"contract": "unknown", "contract_attempts": float(attempts)}

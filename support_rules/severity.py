@@ -152,6 +152,12 @@ _HYPOTHETICAL_TAIL = re.compile(
 )
 
 _CLAUSE_SPLIT = re.compile(r"[。．.!！?？\n]+")
+# Courtesy phrases that contain impact words without stating an impact
+# ("夜遅くにすみません", "ご連絡が遅くなりましたが"); masked before matching.
+_COURTESY = re.compile(
+    r"(?:夜分|夜|朝早く|朝)遅く(?:に|まで)?(?:すみません|失礼|申し訳(?:ありません|ございません)?)?|"
+    r"(?:ご連絡|連絡|返信|お返事|返事|報告|お問い合わせ)が遅く(?:なり(?:まし(?:た|て))?)?|遅くなりまし(?:た|て)(?:が|、)?"
+)
 
 
 @dataclass(frozen=True)
@@ -273,11 +279,15 @@ _RULES: tuple[_Rule, ...] = (
             r"(?:仕事|業務)(?:で|に)(?:は|も)?使って(?:い)?(?:ない|ません)"
         ),
         # "ほかの部署は影響ありません" speaks about the unaffected, not the case.
-        excludes=_rx(r"(?:ほか|他|それ以外|その他)(?:の[^、,]{0,8})?(?:は|には|も)(?:特に)?(?:影響|問題|支障|正常)"),
+        excludes=_rx(
+            r"(?:ほか|他|それ以外|その他)(?:の[^、,]{0,8})?(?:は|には|も)(?:特に|とくに)?(?:影響|問題|支障|正常)"
+        ),
     ),
     _Rule(
         Cue("recovered", "C", "すでに復旧している状態"),
-        _rx(r"(?:現在|今|いま)は?(?:すでに|もう)?(?:復旧|回復|正常|解消)|復旧(?:済み|しました|しています|できました)|(?:すでに|もう)(?:復旧|回復|直り|直っ|解消)"),
+        _rx(
+            r"(?:現在|今|いま)は?(?:すでに|もう)?(?:復旧|回復|正常|解消)|復旧(?:済み|しました|しています|できました)|(?:すでに|もう)(?:復旧|回復|直り|直っ|解消)"
+        ),
         negatable=True,
     ),
     _Rule(
@@ -289,8 +299,7 @@ _RULES: tuple[_Rule, ...] = (
         Cue("how_to", "C", "操作方法・設定方法のご質問"),
         _rx(
             r"(?:方法|やり方|手順|仕方|設定方法|使い方|操作方法)(?:を|について|が|は)?(?:教えて|知りたい|知り|分から|わから|わかりませ|ありますか|ありませんか|ご教示)|"
-            r"どうすれば|どうしたら|どのように(?:すれば|設定|したら|して)|どうやって|ことはできますか|ことは可能|可能でしょうか|可能ですか|"
-            r"できますか|したいのですが|したいです(?:が)?"
+            r"どうすれば|どうしたら|どのように(?:すれば|設定|したら|して)|どうやって|ことはできますか|ことは可能|可能でしょうか|可能ですか"
         ),
     ),
     _Rule(
@@ -313,7 +322,9 @@ _HARD_A = frozenset({"business_stopped", "imminent_stop", "major_loss", "critica
 # Statements that business goes on in a degraded state (POLICY §2 B).
 _CONTINUING = frozenset({"workaround", "continuing_degraded"})
 # 本番 named only to say it is fine: "本番環境は正常", "本番とは別の環境", "本番には影響ありません".
-_PRODUCTION_FINE = _rx(r"本番(?:環境|システム|サーバー)?(?:は|には|とは|にも|側は)(?:正常|問題な|問題あり|影響(?:は|も)?(?:な|あり)|別|無事)")
+_PRODUCTION_FINE = _rx(
+    r"本番(?:環境|システム|サーバー)?(?:は|には|とは|にも|側は)(?:正常|問題な|問題あり|影響(?:は|も)?(?:な|あり)|別|無事)"
+)
 _NON_PRODUCTION_RX = _rx(_NON_PRODUCTION)
 _PRODUCTION_RX = _rx(_PRODUCTION)
 
@@ -343,7 +354,7 @@ def find_cues(text: str, extent_only: bool = False) -> tuple[CueHit, ...]:
     ``extent_only`` is for a short answer to "who is affected?": there an extent
     alone ("全員です", "一部の部署だけ") is a statement of impact.
     """
-    normalized = normalize_text(text)
+    normalized = _COURTESY.sub(lambda m: " " * len(m.group(0)), normalize_text(text))
     hits: list[CueHit] = []
     offset = 0
     for clause in _CLAUSE_SPLIT.split(normalized):

@@ -238,3 +238,37 @@ async def test_ask_contract_and_phone_variants(at, make_tracker, dispatcher, dom
 
 def test_inside_hours_constant_is_a_business_day():
     assert INSIDE_HOURS.startswith("2026-11-25")
+
+
+async def test_question_naming_a_contract_is_not_the_answer(at, make_tracker, dispatcher, domain):
+    base = {"problem_description": "x", "severity": "B", "severity_confirmed": True, "requested_slot": "contract"}
+    tracker = make_tracker(
+        "5インシデントパックっていくらでしたっけ",
+        "ask_price",
+        entities=[{"entity": "contract", "value": "pack5"}],
+        slots=base,
+    )
+    slots = await run_form(dispatcher, tracker, domain)
+    assert set(slots) == {"requested_slot"}  # rejected: the FAQ rule answers, then the contract is asked again
+
+
+async def test_contract_said_during_confirmation_is_kept(at, make_tracker, dispatcher, domain):
+    base = {"problem_description": "x", "severity": "B", "severity_reason": "r", "requested_slot": "severity_confirmed"}
+    tracker = make_tracker(
+        "オンデマンドで契約してます",
+        "inform_contract",
+        entities=[{"entity": "contract", "value": "on_demand"}],
+        slots=base,
+    )
+    slots = await run_form(dispatcher, tracker, domain)
+    assert slots["contract"] == "on_demand"
+    assert slots["requested_slot"] == "severity_confirmed"
+
+
+async def test_severity_named_in_the_first_message_is_kept(at, make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        "深刻度Bで問い合わせしたいです", "choose_severity", entities=[{"entity": "severity", "value": "B"}]
+    )
+    slots = await run_form(dispatcher, tracker, domain)
+    assert slots["severity"] == "B"
+    assert slots["requested_slot"] == "problem_description"

@@ -147,3 +147,33 @@ def test_malformed_requests_get_4xx_not_500(inside: Desk) -> None:
     assert http("POST", url, raw=b'{"sender": "x", "message": "' + b"a" * 70_000 + b'"}')[0] == 413
     assert http("POST", url, raw=b"[" * 50_000 + b"]" * 50_000)[0] in (400, 413)
     assert inside.say(inside.new_sender(), "こんにちは")  # still serving
+
+
+def test_restart_in_the_middle_of_a_triage_forgets_it(inside: Desk) -> None:
+    sender = inside.new_sender()
+    inside.say(sender, "SharePointのサイトが一部の部署で開けません")
+    inside.say(sender, "/restart")
+    tracker = inside.tracker(sender)
+    assert not (tracker.get("active_loop") or {}).get("name")
+    assert tracker["slots"]["problem_description"] is None
+    again = inside.say(sender, "最初からやり直したいです")
+    assert isinstance(again, list)
+    assert inside.say(sender, "こんにちは")[0]["buttons"]
+
+
+def test_fallback_then_a_successful_rephrase(inside: Desk) -> None:
+    sender = inside.new_sender()
+    first = inside.say(sender, "How much does the support cost?")
+    assert "日本語" in texts(first)
+    answer = inside.say(sender, "サポートの料金を教えてください")
+    assert "54,890円" in texts(answer)
+
+
+def test_repeated_misunderstanding_ends_with_the_contract_center(inside: Desk) -> None:
+    sender = inside.new_sender()
+    first = inside.say(sender, "Is anybody there to help me?")
+    assert "日本語" in texts(first)
+    last = inside.say(sender, "I really need some help please")  # two misunderstandings in a row: give up
+    assert "0120-17-0196" in texts(last)
+    assert "9:00" in texts(last) and "17:30" in texts(last)
+    assert "utter_default" in inside.responses_after(sender)

@@ -234,3 +234,7 @@ def test_resolve_contract_precedence(values, expected):
 
 def test_resolve_contract_accepts_any_iterable():
     assert resolve_contract(v for v in ("on_demand", "pack5_legacy")) == "pack5_legacy"
+
+
+def test_parse_contract_mo_particle() -> None:
+    assert parse_contract("まだどこの契約もしてません") == "none"

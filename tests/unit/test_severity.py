@@ -284,3 +284,17 @@ def test_parse_severity_choice_ignores_the_c_of_pc():
 def test_choice_labels_cover_every_severity():
     assert set(CHOICE_LABELS) == set(SEVERITIES) == {"A", "B", "C"}
     assert all(_JAPANESE.search(label) for label in CHOICE_LABELS.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("夜遅くにすみません、Outlookでエラーが出ます", None),
+        ("ご連絡が遅くなりましたが、Teamsで通知が届きません", None),
+        ("夜分遅くに失礼します。サーバーの応答が遅くて業務に支障が出ています", "B"),
+        ("経理部だけファイルが開けません。他の部署はとくに問題なく使えてます", "B"),
+        ("ログインしたいです", None),
+    ],
+)
+def test_courtesy_and_other_departments(text: str, expected: str | None) -> None:
+    assert assess(text).severity == expected
