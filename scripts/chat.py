@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -34,7 +35,8 @@ def show(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
             print(f"\033[1;32mアシスタント>\033[0m {reply['text']}")
         for button in reply.get("buttons") or []:
             buttons.append(button)
-            print(f"    [{len(buttons)}] {button.get('title')}")
+            title = re.sub(r"^\d+\.\s*", "", str(button.get("title") or ""))
+            print(f"    [{len(buttons)}] {title}")
     return buttons
 
 
