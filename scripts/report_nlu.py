@@ -22,8 +22,7 @@ def main() -> int:
     print(f"held-out NLU: {int(macro['support'])} utterances, {len(intents)} intents")
     print(f"  accuracy     {accuracy:.3f}")
     print(
-        f"  macro F1     {macro['f1-score']:.3f}   "
-        f"(precision {macro['precision']:.3f}, recall {macro['recall']:.3f})"
+        f"  macro F1     {macro['f1-score']:.3f}   (precision {macro['precision']:.3f}, recall {macro['recall']:.3f})"
     )
     print(f"  weighted F1  {weighted['f1-score']:.3f}")
     weakest = sorted(intents.items(), key=lambda kv: kv[1]["f1-score"])[:6]

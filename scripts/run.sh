@@ -19,6 +19,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+CREDENTIALS="$ROOT/.state/credentials.yml"
+log "Enabled $("$PY" "$ROOT/scripts/credentials.py" "$CREDENTIALS")"
+
 log "Starting the action server on port $ACTION_PORT"
 (cd "$ROOT" && exec "$VENV/bin/rasa" run actions --port "$ACTION_PORT" --actions actions) \
   >"$ROOT/.state/actions.log" 2>&1 &
@@ -26,7 +29,7 @@ PIDS+=($!)
 
 log "Starting the Rasa server on port $RASA_PORT (model $(basename "$MODEL"))"
 (cd "$ROOT" && exec "$VENV/bin/rasa" run --model "$MODEL" --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints endpoints.yml --cors "*") \
+  --credentials "$CREDENTIALS" --endpoints endpoints.yml --cors "*") \
   >"$ROOT/.state/rasa.log" 2>&1 &
 PIDS+=($!)
 

@@ -54,6 +54,8 @@ class Desk:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    credentials: str = "credentials.yml"
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -68,13 +70,14 @@ class Desk:
             "TRACKER_DB": str(self.tmp / "tracker.db"),
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
+            **self.extra_env,
         }
         logs = self.tmp / "logs"
         logs.mkdir(exist_ok=True)
         commands = [
             [RASA, "run", "actions", "--port", str(self.action_port), "--actions", "actions"],
             [RASA, "run", "--model", model, "--port", str(self.rasa_port), "--enable-api",
-             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+             "--credentials", self.credentials, "--endpoints", "endpoints.yml"],
         ]  # fmt: skip
         for index, command in enumerate(commands):
             log = (logs / f"{index}.log").open("wb")
