@@ -27,7 +27,7 @@ Each event is processed in its own task, one at a time per conversation and in
 arrival order. ``message`` (text) and ``postback`` (its ``data``, a Rasa payload such
 as ``/inform_contract{"contract": "pack5"}``) go to Rasa as the message text;
 ``follow`` sends ``/greet`` so the bot greets the new friend; other message types
-(stickers, images, …) get ``NON_TEXT_MESSAGE_REPLY`` without involving Rasa;
+(stickers, images, …) get the domain's ``utter_channel_non_text`` without involving Rasa;
 everything else (``unfollow``, ``join``, …) and events in ``standby`` mode are ignored.
 
 The bot's messages for one event are collected and sent with that event's reply token
@@ -62,23 +62,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.texts import channel_text
+
 logger = logging.getLogger(__name__)
 
-# ------------------------------------------------------------------------------------
-# Japanese texts sent by this channel itself (NOT from domain.yml).
-# The domain belongs to the conversation owner; move these there if preferred.
-# ------------------------------------------------------------------------------------
-#: Reply to stickers, images, videos, audio, files and locations.
-NON_TEXT_MESSAGE_REPLY = (
-    "恐れ入りますが、スタンプや画像などの内容は読み取ることができません。お手数ですが、ご用件を文章で入力してください。"
-)
-#: Reply when the assistant failed to handle a message (exception in Rasa).
-ERROR_REPLY = (
-    "申し訳ございません。ただいまお返事できませんでした。お手数ですが、少し時間をおいてからもう一度お送りください。"
-)
-#: Text carrying the quick replies when a response has buttons but no text.
-BUTTONS_ONLY_TEXT = "以下からお選びください。"
-
+# Sentences this channel sends without the bot live in domain.yml (utter_channel_*).
+NON_TEXT_RESPONSE = "utter_channel_non_text"  # stickers, images, video, audio, files, locations
+ERROR_RESPONSE = "utter_channel_error"  # the assistant failed to handle a message
+BUTTONS_ONLY_RESPONSE = "utter_channel_choose"  # a response with buttons but no text
 # ------------------------------------------------------------------------------------
 # Protocol constants
 # ------------------------------------------------------------------------------------
@@ -376,7 +367,7 @@ class LineOutput(OutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        await self.send_text_message(recipient_id, text if text.strip() else BUTTONS_ONLY_TEXT)
+        await self.send_text_message(recipient_id, text if text.strip() else channel_text(BUTTONS_ONLY_RESPONSE))
         items = quick_reply_items(buttons)
         if items:  # LINE shows only the last message's quick replies: the newest set wins
             self._quick_reply = items
@@ -609,7 +600,7 @@ class LineInput(InputChannel):
                 logger.warning("LINE: message event without a message ignored")
                 return
             if message.get("type") != "text":
-                await self.deliver(reply_token, push_to, text_messages(NON_TEXT_MESSAGE_REPLY))
+                await self.deliver(reply_token, push_to, text_messages(channel_text(NON_TEXT_RESPONSE)))
                 return
             if not isinstance(message.get("text"), str):
                 logger.warning("LINE: text message without text ignored")
@@ -648,7 +639,7 @@ class LineInput(InputChannel):
         except Exception:
             logger.exception("LINE: the assistant failed on a %s event", kind)
             output.take_messages()
-            await self.deliver(reply_token, push_to, text_messages(ERROR_REPLY))
+            await self.deliver(reply_token, push_to, text_messages(channel_text(ERROR_RESPONSE)))
             return
         await self.deliver(reply_token, push_to, output.take_messages())
 

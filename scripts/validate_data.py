@@ -3,7 +3,7 @@
 Rasa 3.6's validator reports every response that no story or rule names as "not used",
 including responses that custom actions send with ``utter_message(response=...)``.
 This script runs the same validator and accepts exactly those warnings whose response
-is named as a string literal in ``actions/`` or ``triage_cli/`` — and, the other way round, fails when an
+is named as a string literal in ``actions/``, ``triage_cli/`` or ``channels/`` — and, the other way round, fails when an
 action names a response the domain does not define. Every other warning fails.
 """
 
@@ -25,7 +25,7 @@ _RESPONSE_LITERAL = re.compile(r"""["'](utter_[a-z0-9_]+)["']""")
 
 def responses_named_in_actions() -> set[str]:
     names: set[str] = set()
-    for path in [*(ROOT / "actions").glob("*.py"), *(ROOT / "triage_cli").glob("*.py")]:
+    for path in [*(ROOT / "actions").glob("*.py"), *(ROOT / "triage_cli").glob("*.py"), *(ROOT / "channels").rglob("*.py")]:
         names.update(_RESPONSE_LITERAL.findall(path.read_text(encoding="utf-8")))
     return names
 

@@ -25,10 +25,8 @@ from sanic import Sanic
 
 from channels.line import (
     DEFAULT_API_BASE,
-    ERROR_REPLY,
     FOLLOW_PAYLOAD,
     MAX_BODY_BYTES,
-    NON_TEXT_MESSAGE_REPLY,
     LineInput,
     RecentIds,
     compute_signature,
@@ -37,6 +35,7 @@ from channels.line import (
     split_text,
     utf16_len,
 )
+from channels.texts import channel_text
 
 SECRET = "test-channel-secret-0123456789"
 TOKEN = "test-access-token-abcdefghijklmnop"
@@ -495,8 +494,9 @@ async def test_non_text_messages_get_a_polite_request_for_text(server: Server, m
     assert server.agent.received == []
     [reply] = server.api.calls
     assert reply.body["replyToken"] == sent["replyToken"]
-    assert reply.body["messages"] == [{"type": "text", "text": NON_TEXT_MESSAGE_REPLY}]
-    assert "文章" in NON_TEXT_MESSAGE_REPLY and NON_TEXT_MESSAGE_REPLY.endswith("ください。")
+    non_text = channel_text("utter_channel_non_text")
+    assert reply.body["messages"] == [{"type": "text", "text": non_text}]
+    assert "文章" in non_text and non_text.endswith("ください。")
 
 
 async def test_incomplete_events_are_skipped_not_refused(server: Server) -> None:
@@ -657,7 +657,7 @@ async def test_assistant_error_gets_an_apology(server: Server) -> None:
     server.agent.fail = True
     assert (await server.post(webhook(text_event("壊れる"))))[0] == 200
     [reply] = server.api.calls
-    assert reply.body["messages"] == [{"type": "text", "text": ERROR_REPLY}]
+    assert reply.body["messages"] == [{"type": "text", "text": channel_text("utter_channel_error")}]
 
 
 async def test_messages_rasa_sends_on_its_own_are_pushed(server: Server) -> None:
