@@ -17,7 +17,8 @@ cleanup() {
     wait "${PIDS[@]}" 2>/dev/null || true
   fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
 
 CREDENTIALS="$ROOT/.state/credentials.yml"
 log "Enabled $("$PY" "$ROOT/scripts/credentials.py" "$CREDENTIALS")"
@@ -36,10 +37,23 @@ PIDS+=($!)
 wait_for_url "http://127.0.0.1:$ACTION_PORT/health" 120 || die "action server did not start; see .state/actions.log"
 wait_for_url "http://127.0.0.1:$RASA_PORT/" 300 || die "Rasa server did not start; see .state/rasa.log"
 
+# Website chat widget (web/): a static page that talks to the socket.io channel.
+export WEB_PORT="${WEB_PORT:-8080}"
+WIDGET="not started (npm is not installed)"
+if [ -f "$ROOT/web/node_modules/socket.io-client/dist/socket.io.min.js" ] || \
+   { command -v npm >/dev/null 2>&1 && (cd "$ROOT/web" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >&2); }; then
+  log "Starting the website chat widget on port $WEB_PORT"
+  (cd "$ROOT" && exec "$PY" scripts/serve_web.py) >"$ROOT/.state/web.log" 2>&1 &
+  PIDS+=($!)
+  wait_for_url "http://127.0.0.1:$WEB_PORT/" 30 || die "chat widget did not start; see .state/web.log"
+  WIDGET="http://127.0.0.1:$WEB_PORT/   (website chat, Japanese UI)"
+fi
+
 cat <<INFO
 Ready.
   REST:      POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "...", "message": "..."}
   socket.io: http://127.0.0.1:$RASA_PORT/socket.io
+  Widget:    $WIDGET
   Logs:      .state/rasa.log, .state/actions.log   Conversations: $TRACKER_DB
 INFO
 

@@ -33,6 +33,9 @@ if ! "$VENV/bin/rasa" test core --stories tests/stories --model "$MODEL" --out r
 fi
 grep -a "Finished collecting predictions\|Correct:\|Accuracy:\|F1-Score\|stories" results/core.log | sed 's/.*INFO *//' | head -8
 
+log "Website widget: npm packages (web/)"
+(cd web && npm ci --no-audit --no-fund --loglevel=error)
+
 log "pytest"
 "$VENV/bin/pytest" -p no:cacheprovider -q tests
 log "All tests passed in $((SECONDS - START)) s"

@@ -25,7 +25,11 @@ _RESPONSE_LITERAL = re.compile(r"""["'](utter_[a-z0-9_]+)["']""")
 
 def responses_named_in_actions() -> set[str]:
     names: set[str] = set()
-    for path in [*(ROOT / "actions").glob("*.py"), *(ROOT / "triage_cli").glob("*.py"), *(ROOT / "channels").rglob("*.py")]:
+    for path in [
+        *(ROOT / "actions").glob("*.py"),
+        *(ROOT / "triage_cli").glob("*.py"),
+        *(ROOT / "channels").rglob("*.py"),
+    ]:
         names.update(_RESPONSE_LITERAL.findall(path.read_text(encoding="utf-8")))
     return names
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.live import INSIDE_HOURS, SATURDAY_NIGHT, Desk
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,3 +23,30 @@ def model_path() -> str:
     if not models:
         pytest.fail("no trained model: run `make train` (or `make test`, which trains first)")
     return str(models[-1])
+
+
+@pytest.fixture(scope="session")
+def desks(model_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Desk]]:
+    started = {
+        "inside": Desk(INSIDE_HOURS, tmp_path_factory.mktemp("inside")),
+        "saturday": Desk(SATURDAY_NIGHT, tmp_path_factory.mktemp("saturday")),
+    }
+    try:
+        for desk in started.values():
+            desk.start(model_path)
+        for desk in started.values():
+            desk.wait_ready()
+        yield started
+    finally:
+        for desk in started.values():
+            desk.stop()
+
+
+@pytest.fixture(scope="session")
+def inside(desks: dict[str, Desk]) -> Desk:
+    return desks["inside"]
+
+
+@pytest.fixture(scope="session")
+def saturday(desks: dict[str, Desk]) -> Desk:
+    return desks["saturday"]

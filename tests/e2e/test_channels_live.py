@@ -25,7 +25,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from tests.e2e.conftest import INSIDE_HOURS, ROOT, Desk, free_port, http
+from tests.live import INSIDE_HOURS, ROOT, Desk, free_port, http
 
 APP_ID = "0b7c4d1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e"
 TENANT = "5e4d3c2b-1a0f-4e9d-8c7b-6a5f4e3d2c1b"

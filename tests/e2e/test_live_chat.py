@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.conftest import Desk, http
+from tests.live import Desk, http
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 

@@ -1,4 +1,4 @@
-"""Live servers for end-to-end tests: an action server and a Rasa server per clock.
+"""Live servers for end-to-end and browser tests: an action server and a Rasa server per clock.
 
 Each ``Desk`` runs the real `rasa run actions` and `rasa run` processes on free
 ports with a frozen ``DESK_NOW`` and its own SQLite tracker store, and talks to the
@@ -16,12 +16,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -130,30 +127,3 @@ class Desk:
             if e.get("event") == "bot"
         ]
         return names[skip:]
-
-
-@pytest.fixture(scope="session")
-def desks(model_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Desk]]:
-    started = {
-        "inside": Desk(INSIDE_HOURS, tmp_path_factory.mktemp("inside")),
-        "saturday": Desk(SATURDAY_NIGHT, tmp_path_factory.mktemp("saturday")),
-    }
-    try:
-        for desk in started.values():
-            desk.start(model_path)
-        for desk in started.values():
-            desk.wait_ready()
-        yield started
-    finally:
-        for desk in started.values():
-            desk.stop()
-
-
-@pytest.fixture(scope="session")
-def inside(desks: dict[str, Desk]) -> Desk:
-    return desks["inside"]
-
-
-@pytest.fixture(scope="session")
-def saturday(desks: dict[str, Desk]) -> Desk:
-    return desks["saturday"]
