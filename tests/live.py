@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).parent / "rasa")
 INSIDE_HOURS = "2026-11-25T10:00:00+09:00"  # Wednesday morning
 SATURDAY_NIGHT = "2026-11-28T22:00:00+09:00"
