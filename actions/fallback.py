@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -11,9 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import fact_values, latest_text
-
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
-_LATIN = re.compile(r"[A-Za-z]{2,}")
+from support_rules.normalize import is_foreign
 
 # "Did you mean …?" questions exist for the topics where a yes/no makes sense.
 AFFIRMATION_RESPONSES: Dict[str, str] = {
@@ -40,7 +37,7 @@ class ActionDefaultAskAffirmation(Action):
         if not text:
             dispatcher.utter_message(response="utter_empty_message")
             return []
-        if not _JAPANESE.search(text) and _LATIN.search(text):
+        if is_foreign(text, min_latin_words=1):
             dispatcher.utter_message(response="utter_please_type_japanese")
             return []
         ranking = tracker.latest_message.get("intent_ranking") or []

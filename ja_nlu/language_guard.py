@@ -9,7 +9,6 @@ two-stage fallback answers (in Japanese) and asks for Japanese. Short Latin mess
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -19,15 +18,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-
-
-def is_foreign(text: str, min_latin_words: int = 3) -> bool:
-    """True for text with no Japanese and enough Latin words to be a sentence."""
-    if not text or text.lstrip().startswith("/") or _JAPANESE.search(text):
-        return False
-    return len(_LATIN_WORD.findall(text)) >= min_latin_words
+from support_rules.normalize import is_foreign
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -67,3 +67,17 @@ def normalize_text(text: str) -> str:
 def canonical_term(term: str) -> str:
     """The canonical spelling of a single word (used for token lemmas)."""
     return normalize_text(term)
+
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def is_foreign(text: str, min_latin_words: int = 3) -> bool:
+    """No Japanese at all, and at least ``min_latin_words`` Latin words.
+
+    Button payloads ("/affirm") and short product names ("SQL Server") are not foreign.
+    """
+    if not text or text.lstrip().startswith("/") or _JAPANESE.search(text):
+        return False
+    return len(_LATIN_WORD.findall(text)) >= min_latin_words

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from ja_nlu.language_guard import NonJapaneseGuard, is_foreign
+from ja_nlu.language_guard import NonJapaneseGuard
+from support_rules.normalize import is_foreign
 
 
 @pytest.mark.parametrize(
