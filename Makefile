@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help run test install train chat lint typecheck validate nlu-eval stories oneshot lock clean
+.PHONY: help run test install train chat lint typecheck validate nlu-eval oneshot bench lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Targets:\n"} /^[a-zA-Z_-]+:.*##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -27,7 +27,7 @@ lint: ## ruff
 	@.venv/bin/ruff check .
 
 typecheck: ## mypy (strict)
-	@.venv/bin/mypy actions channels ja_nlu support_rules triage_cli scripts
+	@.venv/bin/mypy actions channels ja_nlu support_rules triage_cli scripts benchmarks
 
 validate: ## Validate domain and training data (no warnings allowed)
 	@source scripts/common.sh && $(PY) scripts/validate_data.py
@@ -37,6 +37,9 @@ nlu-eval: ## Score the model on the held-out NLU set
 
 oneshot: ## One-shot triage: JSON Lines on stdin → JSON Lines on stdout (make -s oneshot < in.jsonl)
 	@source scripts/common.sh && MODEL=$$(ensure_model) && $(PY) -m triage_cli.oneshot --model $$MODEL
+
+bench: ## Side-by-side benchmark: ours vs char-n-gram DIET vs SpacyNLP+ja_ginza (~15 min; --quick via BENCH_ARGS)
+	@source scripts/common.sh && ensure_venv dev && $(PY) benchmarks/run.py $${BENCH_ARGS:-}
 
 lock: ## Re-pin constraints.txt from the current .venv
 	@{ echo "# Exact versions of every package in the environment (pip freeze of a working"; echo "# install on Python 3.10). Regenerate with: make lock"; .venv/bin/pip freeze --exclude-editable; } > constraints.txt
