@@ -128,11 +128,15 @@ class ValidateTriageForm(FormValidationAction):
         return slots
 
     # ------------------------------------------------------------------ helpers
-    def _severity_values(self, severity: str, reason: str | None, dispatcher: CollectingDispatcher) -> Dict[str, Any]:
+    def _severity_values(
+        self, severity: str, reason: str | None, dispatcher: CollectingDispatcher, chosen: bool = False
+    ) -> Dict[str, Any]:
+        """Slots for a severity. One the customer picked is not asked back for
+        confirmation; one read from their words is (an A goes straight to the phone)."""
         values: Dict[str, Any] = {
             "severity": severity,
             "severity_reason": reason,
-            "severity_confirmed": True if severity == "A" else None,
+            "severity_confirmed": True if severity == "A" or chosen else None,
         }
         if severity == "A":
             moment = now()
@@ -176,7 +180,7 @@ class ValidateTriageForm(FormValidationAction):
             chosen = _chosen_severity(tracker, intent, text)
             if chosen and intent == "choose_severity":
                 # "深刻度Bで問い合わせたい": the customer names it before describing.
-                return self._severity_values(chosen, CHOICE_LABELS[chosen], dispatcher)  # type: ignore[index]
+                return self._severity_values(chosen, CHOICE_LABELS[chosen], dispatcher, chosen=True)  # type: ignore[index]
             # The description arrived in this very turn: read its impact.
             description = tracker.get_slot("problem_description")
             if not description or description != clip(text):
@@ -189,7 +193,7 @@ class ValidateTriageForm(FormValidationAction):
             return {}
         chosen = _chosen_severity(tracker, intent, text)
         if chosen:
-            return self._severity_values(chosen, CHOICE_LABELS[chosen], dispatcher)  # type: ignore[index]
+            return self._severity_values(chosen, CHOICE_LABELS[chosen], dispatcher, chosen=True)  # type: ignore[index]
         if intent in INTERRUPTING_INTENTS:
             return {}
         if intent != "dont_know" and text and not is_payload(text):
@@ -218,7 +222,7 @@ class ValidateTriageForm(FormValidationAction):
         if chosen:
             if chosen == tracker.get_slot("severity"):
                 return {"severity_confirmed": True}
-            values = self._severity_values(chosen, CHOICE_LABELS[chosen], dispatcher)  # type: ignore[index]
+            values = self._severity_values(chosen, CHOICE_LABELS[chosen], dispatcher, chosen=True)  # type: ignore[index]
             values["severity_confirmed"] = True
             return values
         if intent == "affirm":

@@ -120,6 +120,9 @@ async def test_button_choice_sets_severity_with_the_customers_reason(at, make_tr
     slots = await run_form(dispatcher, tracker, domain)
     assert slots["severity"] == "C"
     assert "お申し出" in slots["severity_reason"]
+    # picked by the customer: not asked back for confirmation
+    assert slots["severity_confirmed"] is True
+    assert slots["requested_slot"] == "contract"
 
 
 async def test_confirmation_yes(at, make_tracker, dispatcher, domain):
