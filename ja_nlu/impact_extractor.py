@@ -22,7 +22,7 @@ class ImpactCueExtractor(GraphComponent, EntityExtractorMixin):
     """Adds one ``impact`` entity per impact cue found by ``support_rules.severity``.
 
     The value is the cue id (``system_down``, ``some_users``, ``no_impact`` …); start
-    and end point into the normalised text the rules read.
+    and end point into the message text (already NFKC-normalised by the tokenizer).
     """
 
     @staticmethod
@@ -48,8 +48,8 @@ class ImpactCueExtractor(GraphComponent, EntityExtractorMixin):
                 {
                     "entity": ENTITY_NAME,
                     "value": hit.cue.id,
-                    "start": hit.start,
-                    "end": hit.end,
+                    "start": hit.source_start,
+                    "end": hit.source_end,
                     "confidence_entity": 1.0,
                 }
                 for hit in find_cues(text)

@@ -64,6 +64,33 @@ def normalize_text(text: str) -> str:
     return folded
 
 
+def normalize_with_origins(text: str) -> tuple[str, list[int]]:
+    """:func:`normalize_text` plus, for each of its characters, where it came from.
+
+    ``origins[i]`` is the index in ``nfkc(text)`` of the character that produced
+    character ``i`` of the result, so a span ``[a, b)`` of the normalised text is
+    ``[origins[a], origins[b - 1] + 1)`` of ``nfkc(text)`` (the message text the NLU
+    pipeline sees).
+    """
+    base = nfkc(text)
+    pairs = [(low, i) for i, char in enumerate(base) for low in char.lower()]
+    for pattern, replacement in _VARIANT_PATTERNS:
+        current = "".join(char for char, _ in pairs)
+        rebuilt: list[tuple[str, int]] = []
+        last = 0
+        for match in pattern.finditer(current):
+            rebuilt.extend(pairs[last : match.start()])
+            if match.end() > match.start():
+                first, final = pairs[match.start()][1], pairs[match.end() - 1][1]
+                rebuilt.extend(
+                    (char, first if k < len(replacement) - 1 else final) for k, char in enumerate(replacement)
+                )
+            last = match.end()
+        rebuilt.extend(pairs[last:])
+        pairs = rebuilt
+    return "".join(char for char, _ in pairs), [origin for _, origin in pairs]
+
+
 def canonical_term(term: str) -> str:
     """The canonical spelling of a single word (used for token lemmas)."""
     return normalize_text(term)

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, Pattern
 
-from support_rules.normalize import normalize_text
+from support_rules.normalize import normalize_text, normalize_with_origins
 
 Severity = Literal["A", "B", "C"]
 SEVERITIES: tuple[Severity, ...] = ("A", "B", "C")
@@ -40,9 +40,11 @@ class Cue:
 @dataclass(frozen=True)
 class CueHit:
     cue: Cue
-    start: int
+    start: int  # in the normalised text
     end: int
     text: str
+    source_start: int = 0  # the same span in nfkc(text), the NLU pipeline's message text
+    source_end: int = 0
 
 
 @dataclass(frozen=True)
@@ -354,7 +356,8 @@ def find_cues(text: str, extent_only: bool = False) -> tuple[CueHit, ...]:
     ``extent_only`` is for a short answer to "who is affected?": there an extent
     alone ("全員です", "一部の部署だけ") is a statement of impact.
     """
-    normalized = _COURTESY.sub(lambda m: " " * len(m.group(0)), normalize_text(text))
+    folded, origins = normalize_with_origins(text)
+    normalized = _COURTESY.sub(lambda m: " " * len(m.group(0)), folded)
     hits: list[CueHit] = []
     offset = 0
     for clause in _CLAUSE_SPLIT.split(normalized):
@@ -395,7 +398,10 @@ def find_cues(text: str, extent_only: bool = False) -> tuple[CueHit, ...]:
             assert m is not None
             hits.append(CueHit(NON_PRODUCTION, start_of_clause + m.start(), start_of_clause + m.end(), m.group(0)))
     hits.sort(key=lambda h: h.start)
-    return tuple(hits)
+    return tuple(
+        CueHit(h.cue, h.start, h.end, h.text, origins[h.start], origins[h.end - 1] + 1) if h.end > h.start else h
+        for h in hits
+    )
 
 
 def assess(text: str, extent_only: bool = False) -> Assessment:

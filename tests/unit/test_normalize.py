@@ -116,3 +116,24 @@ def test_map_offset_points_at_the_same_text():
     assert nfkc(original)[map_offset(original, 5) :] == "が落ちた"
     original = "　ＳＱＬ　Ｓｅｒｖｅｒ"
     assert nfkc(original)[map_offset(original, 5) :] == "Server"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "本番のサーバが停止しました",
+        "ＤＢが壊れた。ﾛｸﾞｵﾝもできない",
+        "SQL ServerにLog inできません、ユーザが全員",
+        "Windows のPCでe-mailが送れない",
+        "",
+        "İstanbul DB",  # lower() lengthens İ
+    ],
+)
+def test_origins_reproduce_normalize_text(text: str) -> None:
+    from support_rules.normalize import nfkc, normalize_with_origins
+
+    folded, origins = normalize_with_origins(text)
+    assert folded == normalize_text(text)
+    assert len(origins) == len(folded)
+    assert all(0 <= o < len(nfkc(text)) for o in origins)
+    assert origins == sorted(origins)

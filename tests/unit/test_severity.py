@@ -298,3 +298,18 @@ def test_choice_labels_cover_every_severity():
 )
 def test_courtesy_and_other_departments(text: str, expected: str | None) -> None:
     assert assess(text).severity == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "span"),
+    [
+        ("本番のサーバが停止しています", "system_down", "停止"),
+        ("ＤＢが破損しました", "data_corruption", "破損"),
+        ("ユーザ全員がログオンできない", "many_users", "ログオンできな"),
+    ],
+)
+def test_source_spans_point_at_the_original_words(text: str, cue: str, span: str) -> None:
+    from support_rules.normalize import nfkc
+
+    hit = next(h for h in find_cues(text) if h.cue.id == cue)
+    assert nfkc(text)[hit.source_start : hit.source_end] == span
