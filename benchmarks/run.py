@@ -36,7 +36,6 @@ import platform
 import re
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -57,8 +56,6 @@ HELD_OUT_NLU = ROOT / "tests" / "nlu" / "test_nlu.yml"
 HELD_OUT_ONESHOT = BENCH / "heldout_oneshot.jsonl"
 FIXTURES_ONESHOT = ROOT / "tests" / "oneshot" / "fixtures.jsonl"
 
-# Ports the project's own servers and tests use: never touch them.
-RESERVED_PORTS = frozenset({5005, 5055, 5105, 5155, 5405, 5455, 8080, *range(5200, 5300)})
 
 # A fixed triage conversation, inside business hours (tests.live.INSIDE_HOURS):
 # greeting, a partial-impact problem (→ B, confirmation), confirmation, an FAQ
@@ -154,15 +151,6 @@ def run_measured(command: Sequence[str], env: dict[str, str], log_path: Path) ->
         wall = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
     return ChildRun(process.returncode, wall, usage.ru_maxrss / 1024.0, started_at)
-
-
-def free_port() -> int:
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        if port not in RESERVED_PORTS:
-            return port
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float | None]:
@@ -330,9 +318,7 @@ def nlu_metrics(gold: list[str], predicted: list[str]) -> dict[str, Any]:
     from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
     labels = sorted(set(gold) | set(predicted))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=labels, zero_division=0
-    )
+    precision, recall, f1, support = precision_recall_fscore_support(gold, predicted, labels=labels, zero_division=0)
     per_intent = {
         label: {
             "precision": float(precision[i]),
@@ -426,9 +412,7 @@ async def evaluate(model: str, oneshot_path: Path, settings: Settings) -> dict[s
     loaded_at = time.time()
     rss_after_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
-    examples = [
-        (str(m.get("text")), str(m.get("intent"))) for m in load_data(str(HELD_OUT_NLU)).intent_examples
-    ]
+    examples = [(str(m.get("text")), str(m.get("intent"))) for m in load_data(str(HELD_OUT_NLU)).intent_examples]
     examples = spread(examples, settings.messages)
     for text, _ in examples[: settings.warmup]:  # warm-up: TF graph tracing, caches
         await agent.parse_message(text)
@@ -539,7 +523,7 @@ def conversation_latency(model: Path, settings: Settings) -> dict[str, Any]:
     if not (live.ROOT / "endpoints.yml").exists():
         live.ROOT = ROOT
     scratch = Path(tempfile.mkdtemp(prefix="desk-", dir=WORK))
-    desk = live.Desk(live.INSIDE_HOURS, scratch, rasa_port=free_port(), action_port=free_port())
+    desk = live.Desk(live.INSIDE_HOURS, scratch, rasa_port=live.free_port(), action_port=live.free_port())
     log(f"starting the action and Rasa servers on 127.0.0.1:{desk.action_port} / :{desk.rasa_port} …")
     turns: list[float] = []
     per_turn: list[list[float]] = [[] for _ in CONVERSATION]
@@ -681,7 +665,8 @@ def markdown(report: dict[str, Any]) -> str:
         + (" · **QUICK smoke run (few epochs, few messages): not representative**" if report["quick"] else ""),
         f"- **Machine:** {machine['cpu_model']}, {machine['cores']} cores, {machine['ram_gb']} GB RAM, "
         f"{machine['os']}; Python {machine['python']}",
-        "- **Versions:** " + ", ".join(f"{k} {v}" for k, v in machine["versions"].items())
+        "- **Versions:** "
+        + ", ".join(f"{k} {v}" for k, v in machine["versions"].items())
         + (f"; repo at {machine['git_commit']}" if machine["git_commit"] else ""),
         f"- **Held-out NLU set:** `{report['data']['nlu_file']}` ({report['data']['nlu_utterances']} utterances"
         f" parsed, after {report['settings']['warmup']} warm-up parses) · **one-shot set:** "

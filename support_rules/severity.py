@@ -356,6 +356,11 @@ def find_cues(text: str, extent_only: bool = False) -> tuple[CueHit, ...]:
     ``extent_only`` is for a short answer to "who is affected?": there an extent
     alone ("全員です", "一部の部署だけ") is a statement of impact.
     """
+    return _scan(text, extent_only)[1]
+
+
+def _scan(text: str, extent_only: bool) -> tuple[str, tuple[CueHit, ...]]:
+    """The normalised text and the cues found in it (one normalisation for both)."""
     folded, origins = normalize_with_origins(text)
     normalized = _COURTESY.sub(lambda m: " " * len(m.group(0)), folded)
     hits: list[CueHit] = []
@@ -398,7 +403,7 @@ def find_cues(text: str, extent_only: bool = False) -> tuple[CueHit, ...]:
             assert m is not None
             hits.append(CueHit(NON_PRODUCTION, start_of_clause + m.start(), start_of_clause + m.end(), m.group(0)))
     hits.sort(key=lambda h: h.start)
-    return tuple(
+    return folded, tuple(
         CueHit(h.cue, h.start, h.end, h.text, origins[h.start], origins[h.end - 1] + 1) if h.end > h.start else h
         for h in hits
     )
@@ -406,7 +411,7 @@ def find_cues(text: str, extent_only: bool = False) -> tuple[CueHit, ...]:
 
 def assess(text: str, extent_only: bool = False) -> Assessment:
     """Classify the business impact stated in ``text`` (see :func:`find_cues`)."""
-    hits = find_cues(text, extent_only)
+    normalized, hits = _scan(text, extent_only)
     levels = {h.cue.id: h.cue.level for h in hits if h.cue.id != NON_PRODUCTION.id}
     ids = set(levels)
     has_a = any(level == "A" for level in levels.values())
@@ -417,7 +422,6 @@ def assess(text: str, extent_only: bool = False) -> Assessment:
     if has_a:
         # A test/verification system going down is not a critical *business*
         # impact — unless the production system is said to be affected too.
-        normalized = normalize_text(text)
         non_production = any(h.cue.id == NON_PRODUCTION.id for h in hits)
         production_named = bool(_PRODUCTION_RX.search(_PRODUCTION_FINE.sub("", normalized)))
         if non_production and not production_named:

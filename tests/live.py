@@ -26,11 +26,18 @@ INSIDE_HOURS = "2026-11-25T10:00:00+09:00"  # Wednesday morning
 SATURDAY_NIGHT = "2026-11-28T22:00:00+09:00"
 
 
+# Ports the project's own servers use by default: never hand them out.
+RESERVED_PORTS = frozenset({5005, 5055, 5105, 5155, 5405, 5455, 8080, *range(5200, 5300)})
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A free 127.0.0.1 port, never one of RESERVED_PORTS."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if port not in RESERVED_PORTS:
+            return port
 
 
 def http(method: str, url: str, body: Any = None, raw: bytes | None = None, timeout: float = 60) -> tuple[int, Any]:

@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
 from support_rules import clock
 from support_rules.calendar import BusinessCalendar
 from support_rules.contracts import CONTRACTS, Contract
+from support_rules.domain_texts import response_texts
 from support_rules.jp_format import format_datetime
 from support_rules.settings import DeskConfig, get_config
 from support_rules.triage import TriageDecision, TriageInput, decide, decision_as_dict
@@ -104,11 +103,7 @@ class ReasonWriter:
     """Builds the Japanese ``reason`` from the domain's ``utter_reason_*`` responses."""
 
     def __init__(self, domain_path: Path, config: DeskConfig) -> None:
-        with domain_path.open(encoding="utf-8") as handle:
-            responses = yaml.safe_load(handle).get("responses", {})
-        self._texts = {
-            name: variants[0]["text"] for name, variants in responses.items() if name.startswith("utter_reason_")
-        }
+        self._texts = response_texts("utter_reason_", str(domain_path))
         names = config.redirect_names
         self._values = {
             "phone": config.severity_a_phone,
