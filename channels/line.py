@@ -62,6 +62,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.guard import Rejected, load_json, read_body, text_problem
+from channels.limits import LINE_MAX_BODY_BYTES, TOO_LONG_RESPONSE
 from channels.texts import channel_text
 
 logger = logging.getLogger(__name__)
@@ -79,7 +81,7 @@ PUSH_PATH = "/v2/bot/message/push"
 SIGNATURE_HEADER = "X-Line-Signature"
 FOLLOW_PAYLOAD = "/greet"
 
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = LINE_MAX_BODY_BYTES  # the limits live in channels.limits
 REQUEST_TIMEOUT_SECONDS = 10.0
 SHUTDOWN_DRAIN_SECONDS = 15.0
 DEDUPE_CACHE_SIZE = 10_000
@@ -118,9 +120,9 @@ class WebhookFormatError(ValueError):
 def parse_webhook(body: bytes) -> list[JsonDict]:
     """The events of a webhook body; raises ``WebhookFormatError`` on any other shape."""
     try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise WebhookFormatError("body must be UTF-8 JSON") from None
+        payload = load_json(body)
+    except Rejected as error:
+        raise WebhookFormatError(error.reason) from None
     if not isinstance(payload, dict):
         raise WebhookFormatError("body must be a JSON object")
     destination = payload.get("destination")
@@ -501,17 +503,10 @@ class LineInput(InputChannel):
             signature = request.headers.get(SIGNATURE_HEADER)
             if not signature:
                 return _error(401, "missing signature")
-            declared = request.headers.get("content-length")
-            if declared is not None:
-                try:
-                    declared_size = int(declared)
-                except ValueError:
-                    return _error(400, "invalid Content-Length")
-                if declared_size > self.max_body_bytes:
-                    return _error(413, f"body larger than {self.max_body_bytes} bytes")
-            body = await _read_body(request, self.max_body_bytes)
-            if body is None:
-                return _error(413, f"body larger than {self.max_body_bytes} bytes")
+            try:
+                body = await read_body(request, self.max_body_bytes)
+            except Rejected as error:
+                return _error(error.status, error.reason)
             if not signature_is_valid(self._secret, body, signature):
                 logger.warning("LINE: request with an invalid signature refused")
                 return _error(401, "invalid signature")
@@ -606,11 +601,17 @@ class LineInput(InputChannel):
                 logger.warning("LINE: text message without text ignored")
                 return
             text = message["text"]
+            problem = text_problem(text)
+            if problem is not None:
+                logger.info("LINE: message refused (%s, %d characters)", problem, len(text))
+                name = TOO_LONG_RESPONSE if problem == "too_long" else ERROR_RESPONSE
+                await self.deliver(reply_token, push_to, text_messages(channel_text(name)))
+                return
         elif kind == "postback":
             postback = event.get("postback")
             data = postback.get("data") if isinstance(postback, dict) else None
-            if not isinstance(data, str) or not data.strip():
-                logger.warning("LINE: postback event without data ignored")
+            if not isinstance(data, str) or not data.strip() or text_problem(data) is not None:
+                logger.warning("LINE: postback event without usable data ignored")
                 return
             text = data
         elif kind == "follow":
@@ -691,29 +692,6 @@ class LineInput(InputChannel):
         except aiohttp.ClientError as error:
             logger.error("LINE: %s request failed (%s)", path, type(error).__name__)
         return None
-
-
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The raw body, read in chunks; None as soon as it exceeds ``limit`` bytes.
-
-    The webhook route streams (the body is not read before the handler runs); a
-    non-streaming mount still works, with whatever Sanic already read.
-    """
-    already = request.body or b""
-    if len(already) > limit:
-        return None
-    chunks = [already]
-    size = len(already)
-    stream = request.stream
-    while stream is not None and stream.request_body:
-        chunk = await stream.read()
-        if not chunk:
-            continue
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _error(status: int, message: str) -> HTTPResponse:

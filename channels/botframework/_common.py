@@ -14,6 +14,8 @@ import aiohttp
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.exceptions import RasaException
 
+from channels.limits import TEAMS_MAX_BODY_BYTES
+
 logger = logging.getLogger(__name__)
 
 BOTFRAMEWORK_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
@@ -24,8 +26,7 @@ CONNECTOR_SCOPE = "https://api.botframework.com/.default"
 HERO_CARD = "application/vnd.microsoft.card.hero"
 GREET = "/greet"
 
-MAX_BODY_BYTES = 256 * 1024
-MAX_TEXT_CHARS = 20_000
+MAX_BODY_BYTES = TEAMS_MAX_BODY_BYTES  # the limits live in channels.limits
 MAX_ID_CHARS = 1024
 ALGORITHM = "RS256"
 CLOCK_SKEW_SECONDS = 300
@@ -37,6 +38,9 @@ STALE_RETRY_SECONDS = 60
 TOKEN_REFRESH_MARGIN_SECONDS = 300
 GREET_DEDUP_SECONDS = 600
 GREET_DEDUP_MAX = 10_000
+# (conversation id, activity id) of the activities accepted recently: a request
+# replayed with a still-valid token is acknowledged and dropped.
+ACTIVITY_DEDUP_MAX = 10_000
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 2.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from sanic.response import HTTPResponse
 from channels.botframework._common import (
     _BEARER,
     _TENANT,
+    ACTIVITY_DEDUP_MAX,
     ALGORITHM,
     BOTFRAMEWORK_ISSUER,
     BOTFRAMEWORK_OPENID_METADATA_URL,
@@ -28,7 +28,6 @@ from channels.botframework._common import (
     GREET_DEDUP_SECONDS,
     MAX_BODY_BYTES,
     MAX_ID_CHARS,
-    MAX_TEXT_CHARS,
     MULTI_TENANT,
     Clock,
     InvalidActivity,
@@ -45,6 +44,9 @@ from channels.botframework.activities import _account, _str_field, sender_id
 from channels.botframework.auth import OpenIdKeyStore, VerifiedToken
 from channels.botframework.cards import hero_card, to_teams_xml
 from channels.botframework.connector import BotConnectorClient, ConnectorTokenProvider, ConversationReference
+from channels.guard import Rejected, load_json, read_body, text_problem
+from channels.limits import TOO_LONG_RESPONSE
+from channels.texts import channel_text
 
 
 class TeamsOutput(OutputChannel):
@@ -163,6 +165,7 @@ class TeamsInput(InputChannel):
         self._turn_locks: dict[str, asyncio.Lock] = {}
         self._turn_waiting: dict[str, int] = {}
         self._greeted: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._delivered: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     # -- authentication ----------------------------------------------------------
 
@@ -276,16 +279,12 @@ class TeamsInput(InputChannel):
         if isinstance(value, dict):
             payload = value.get("payload")
             if isinstance(payload, str) and payload.strip():
-                if len(payload) > MAX_TEXT_CHARS:
-                    raise InvalidActivity("'value.payload' is too long", too_large=True)
                 return payload.strip()
         text = activity.get("text")
         if text is None:
             text = ""
         if not isinstance(text, str):
             raise InvalidActivity("'text' must be a string")
-        if len(text) > MAX_TEXT_CHARS:
-            raise InvalidActivity(f"'text' longer than {MAX_TEXT_CHARS} characters", too_large=True)
         recipient = activity.get("recipient")
         bot_id = recipient.get("id") if isinstance(recipient, dict) else None
         entities = activity.get("entities")
@@ -428,13 +427,18 @@ class TeamsInput(InputChannel):
             return response.json({"status": "ok"})
 
         async def webhook(request: Request) -> HTTPResponse:
-            return await self.handle(request.body or b"", request.headers.get("Authorization"), on_new_message)
+            try:
+                body = await read_body(request, MAX_BODY_BYTES)
+            except Rejected as error:
+                code = "payload_too_large" if error.status == 413 else "invalid_request"
+                return _error(error.status, code, error.reason)
+            return await self.handle(body, request.headers.get("Authorization"), on_new_message)
 
         async def close_session(app: Any, loop: Any) -> None:
             await self.close()
 
         teams_webhook.add_route(health, "/", methods=["GET"])
-        teams_webhook.add_route(webhook, "/webhook", methods=["POST"])
+        teams_webhook.add_route(webhook, "/webhook", methods=["POST"], stream=True)
         teams_webhook.listener(close_session, "after_server_stop")
         return teams_webhook
 
@@ -451,9 +455,9 @@ class TeamsInput(InputChannel):
             logger.error("teams: cannot check the request, signing keys unavailable: %s", error)
             return _error(503, "keys_unavailable", "Bot Framework signing keys unavailable")
         try:
-            activity = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            return _error(400, "invalid_json", "body must be UTF-8 JSON")
+            activity = load_json(body)
+        except Rejected as error:
+            return _error(400, "invalid_json", error.reason)
         if not isinstance(activity, dict):
             return _error(400, "invalid_activity", "body must be a JSON object (a Bot Framework activity)")
         try:
@@ -467,9 +471,43 @@ class TeamsInput(InputChannel):
             if error.too_large:
                 return _error(413, "payload_too_large", str(error))
             return _error(400, "invalid_activity", str(error))
+        if messages and not self._first_delivery(activity):
+            logger.info("teams: activity %s already received, replay ignored", activity.get("id"))
+            return response.json({"status": "accepted"})
         for message in messages:
+            problem = text_problem(message.text or "")
+            if problem is not None:
+                logger.info("teams: message refused (%s, %d characters)", problem, len(message.text or ""))
+                name = TOO_LONG_RESPONSE if problem == "too_long" else "utter_channel_error"
+                self._dispatch(message, _answer_only(channel_text(name)))
+                continue
             self._dispatch(message, on_new_message)
         return response.json({"status": "accepted"})
+
+    def _first_delivery(self, activity: Mapping[str, Any]) -> bool:
+        """False when this activity (conversation, id) was accepted moments ago: a replay."""
+        activity_id = _str_field(activity, "id")
+        conversation = activity.get("conversation")
+        conversation_id = _str_field(conversation, "id") if isinstance(conversation, dict) else None
+        if activity_id is None or conversation_id is None:
+            return True
+        key = (conversation_id, activity_id)
+        if key in self._delivered:
+            self._delivered.move_to_end(key)
+            return False
+        self._delivered[key] = None
+        while len(self._delivered) > ACTIVITY_DEDUP_MAX:
+            self._delivered.popitem(last=False)
+        return True
+
+
+def _answer_only(text: str) -> OnNewMessage:
+    """A stand-in for the bot that only sends ``text`` back (the bot never sees the message)."""
+
+    async def answer(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, text)
+
+    return answer
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> HTTPResponse:

@@ -11,6 +11,7 @@ buttons. Tokens are signed with RSA keys generated here; nothing leaves the mach
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import socket
@@ -45,6 +46,8 @@ from channels.botframework import (
     card_action,
     to_teams_xml,
 )
+from channels.limits import MAX_MESSAGE_CHARS, TOO_LONG_RESPONSE
+from channels.texts import channel_text
 
 APP_ID = "2f3c8e52-6b1a-4c7e-9d0f-5a4b3c2d1e0f"
 APP_PASSWORD = "Qx8~s3cr3t.Value_never-logged"
@@ -69,6 +72,13 @@ BUTTONS = [
     {"title": "1. 業務が止まっている・多くの人が使えない", "payload": '/choose_severity{"severity": "A"}'},
     {"title": "2. 一部に影響があるが業務は続けられる", "payload": '/choose_severity{"severity": "B"}'},
 ]
+
+
+_activity_ids = itertools.count(1764334800123)
+
+
+def next_activity_id() -> str:
+    return str(next(_activity_ids))
 
 
 def bound_socket() -> socket.socket:
@@ -305,7 +315,7 @@ class Env:
             "type": "message",
             "timestamp": "2026-11-28T13:00:00.1234567Z",
             "localTimestamp": "2026-11-28T22:00:00.1234567+09:00",
-            "id": "1764334800123",
+            "id": next_activity_id(),  # every activity has its own id (a repeated one is a replay)
             "channelId": "msteams",
             "serviceUrl": self.service_url,
             "from": dict(USER),
@@ -497,7 +507,7 @@ async def test_message_is_answered_with_text_and_hero_card(env: Env) -> None:
         assert activity["from"] == BOT
         assert activity["recipient"] == USER
         assert activity["conversation"] == PERSONAL_CONVERSATION
-        assert activity["replyToId"] == "1764334800123"
+        assert activity["replyToId"] == env.agent.messages[0].message_id
 
     text = text_post["activity"]
     assert text["textFormat"] == "xml"
@@ -835,11 +845,30 @@ async def test_oversized_bodies_are_413_before_authentication_and_parsing(env: E
     assert (await env.post(None, token=None, raw=big))[0] == 413
     status, body = await env.post(None, raw=big)
     assert status == 413 and body["error"] == "payload_too_large"
-    status, _ = await env.post(env.message("あ" * 20_001))
-    assert status == 413
-    assert env.stubs.metadata_hits == 1  # only the last request (within the byte limit) was authenticated
+    assert env.stubs.metadata_hits == 0  # refused before the token was even looked at
     await env.settle()
     assert env.agent.messages == []
+
+
+async def test_too_long_message_gets_the_polite_reply_and_never_reaches_rasa(env: Env) -> None:
+    status, _ = await env.post(env.message("あ" * (MAX_MESSAGE_CHARS + 1)))
+    assert status == 200
+    await env.settle()
+    assert env.agent.messages == []
+    [post] = env.stubs.posts
+    assert post["activity"]["text"] == to_teams_xml(channel_text(TOO_LONG_RESPONSE))
+    status, _ = await env.post(env.message("あ" * MAX_MESSAGE_CHARS))  # at the limit: the bot answers
+    await env.settle()
+    assert status == 200 and len(env.agent.messages) == 1
+
+
+async def test_replayed_activity_reaches_rasa_once(env: Env) -> None:
+    activity = env.message()
+    token = env.token()
+    assert (await env.post(activity, token=token))[0] == 200
+    assert (await env.post(activity, token=token))[0] == 200  # same token, same activity: a replay
+    await env.settle()
+    assert len(env.agent.messages) == 1
 
 
 @pytest.mark.parametrize(
