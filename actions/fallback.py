@@ -1,11 +1,11 @@
-"""Two-stage fallback in Japanese, ending with the contract center's number."""
+"""Two-stage fallback in Japanese, ending with a person (or the contract center's number)."""
 
 from __future__ import annotations
 
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.events import FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -53,11 +53,22 @@ class ActionDefaultAskAffirmation(Action):
 
 
 class ActionDefaultFallback(Action):
-    """Final fallback: apologise, give the contract center, forget the utterance."""
+    """Final fallback.
+
+    After the two-stage fallback has failed (the customer was not understood twice
+    in a row) a person takes over: ``action_request_human`` follows, which records
+    the ticket and notifies the agents, or gives the hours and phone line when the
+    desk is closed. The unclear messages stay in the transcript for that person.
+    A dialogue the policies cannot continue (core fallback) gets the contract
+    center's number instead and the message is forgotten.
+    """
 
     def name(self) -> str:
         return "action_default_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        if tracker.active_loop_name == "action_two_stage_fallback":
+            dispatcher.utter_message(response="utter_default_to_handoff")
+            return [FollowupAction("action_request_human")]
         dispatcher.utter_message(response="utter_default", **fact_values())
         return [UserUtteranceReverted()]

@@ -9,7 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import fact_values, latest_intent, latest_text
+from actions import tickets
+from actions.common import clip, fact_values, latest_intent, latest_text, now
 from support_rules.scope import INTENT_SCOPES, detect_scope, redirect_for
 
 # Out-of-scope requests after which the triage of the same problem can go on: the
@@ -40,8 +41,27 @@ class ActionHandleOutOfScope(Action):
             return []
         dispatcher.utter_message(response=REDIRECT_RESPONSES[scope], **fact_values())
         in_triage = tracker.active_loop_name == "triage_form"
+        events: List[Dict[str, Any]] = [SlotSet("scope", scope), SlotSet("redirect", redirect_for(scope))]
         if in_triage and scope in TRIAGE_CONTINUES:
+            # The triage goes on; its ticket records the scope note.
             dispatcher.utter_message(response="utter_redirect_triage_continues")
-        elif not in_triage:
+            return events
+        # The inquiry ends here with a redirect: record it as a ticket too.
+        description = tracker.get_slot("problem_description") or clip(latest_text(tracker))
+        ticket = await tickets.create_ticket(
+            tickets.draft_from_tracker(
+                tracker,
+                kind="redirect",
+                received_at=now(),
+                outcome="redirect",
+                description=description,
+                scope=scope,
+                redirect=redirect_for(scope),
+            )
+        )
+        if ticket is not None:
+            dispatcher.utter_message(response="utter_ticket_recorded_redirect", ticket_no=ticket.ticket_no)
+            events.append(SlotSet("ticket_no", ticket.ticket_no))
+        if not in_triage:
             dispatcher.utter_message(response="utter_anything_else")
-        return [SlotSet("scope", scope), SlotSet("redirect", redirect_for(scope))]
+        return events

@@ -1,4 +1,8 @@
-"""What happens next, once the triage form is complete (POLICY §3–§5)."""
+"""What happens next, once the triage form is complete (POLICY §3–§5).
+
+The outcome is also recorded as an intake ticket whose number the customer is
+shown; the satisfaction survey follows (actions/survey.py).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import tickets
 from actions.common import calendar, fact_values, now
 from support_rules.contracts import is_contract
 from support_rules.jp_format import format_datetime
@@ -27,6 +32,8 @@ TRIAGE_INPUT_SLOTS = (
     "phone_reachable",
     "form_retries",
     "contract_attempts",
+    "contact_error",
+    "contact_attempts",
 )
 
 _NEXT_DAY_RESPONSES = {
@@ -105,9 +112,30 @@ class ActionTriageOutcome(Action):
             dispatcher.utter_message(response=_PREMIER_NOTES[decision.scope], premier=facts["premier"])
         if decision.data_recovery:
             dispatcher.utter_message(response="utter_data_recovery_note")
-        dispatcher.utter_message(response="utter_anything_else")
+
+        ticket = await tickets.create_ticket(
+            tickets.draft_from_tracker(
+                tracker,
+                kind="triage",
+                received_at=moment,
+                outcome="triage",
+                description=description,
+                severity=severity_slot if isinstance(severity_slot, str) else None,
+                downgraded=reception.downgraded,
+                contract_ok=decision.contract_ok,
+                scope=decision.scope,
+                redirect=redirect_for(decision.scope),
+                reception_route=reception.route,
+                reception_starts_at=reception.starts_at,
+            )
+        )
+        if ticket is not None:
+            dispatcher.utter_message(response="utter_ticket_created", ticket_no=ticket.ticket_no)
+        else:
+            dispatcher.utter_message(response="utter_ticket_unavailable")
 
         events: List[Dict[str, Any]] = [
+            SlotSet("ticket_no", ticket.ticket_no if ticket else None),
             SlotSet("scope", decision.scope),
             SlotSet("redirect", redirect_for(decision.scope)),
             SlotSet("downgraded", reception.downgraded),

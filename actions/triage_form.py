@@ -1,5 +1,7 @@
 """The triage form: asks only for what the customer has not said yet.
 
+The last questions are the contact details for the intake ticket (actions/contact.py).
+
 Slots are filled by the ``extract_*`` methods below from the latest message (custom
 slot mappings), so the same rules read a first long description and a short answer
 to a question. A question of the form is never answered by guessing: an unclear
@@ -27,6 +29,7 @@ from actions.common import (
     latest_text,
     now,
 )
+from actions.contact import CONTACT_SLOTS, ContactSlotsMixin
 from support_rules.contracts import parse_contract, resolve_contract
 from support_rules.scope import detect_scope
 from support_rules.severity import CHOICE_LABELS, SEVERITIES, assess, parse_severity_choice
@@ -84,7 +87,7 @@ def _yes_no(intent: str | None, text: str) -> bool | None:
     return None
 
 
-class ValidateTriageForm(FormValidationAction):
+class ValidateTriageForm(ContactSlotsMixin, FormValidationAction):
     def name(self) -> str:
         return "validate_triage_form"
 
@@ -125,6 +128,8 @@ class ValidateTriageForm(FormValidationAction):
         if severity == "A" and not calendar().is_business_hours(now()):
             slots.append("phone_reachable")
         slots.append("contract")
+        # Contact details for the intake ticket come last (actions/contact.py).
+        slots.extend(CONTACT_SLOTS)
         return slots
 
     # ------------------------------------------------------------------ helpers

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions import tickets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,6 +54,9 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
         slots: dict[str, Any] | None = None,
         active_loop: str | None = None,
         ranking: list[dict[str, Any]] | None = None,
+        events: list[dict[str, Any]] | None = None,
+        sender_id: str = "test-user",
+        channel: str = "rest",
     ) -> Tracker:
         all_slots: dict[str, Any] = {name: spec.get("initial_value") for name, spec in domain["slots"].items()}
         all_slots["requested_slot"] = None
@@ -62,11 +67,13 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
             "entities": entities or [],
             "intent_ranking": ranking or ([{"name": intent, "confidence": confidence}] if intent else []),
         }
+        if events is None:
+            events = [{"event": "user", "timestamp": 1764032400.0, "text": text, "input_channel": channel}]
         return Tracker(
-            sender_id="test-user",
+            sender_id=sender_id,
             slots=all_slots,
             latest_message=latest,
-            events=[],
+            events=events,
             paused=False,
             followup_action=None,
             active_loop={"name": active_loop} if active_loop else {},
@@ -83,3 +90,15 @@ def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
 
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
     return [m.get("response") for m in dispatcher.messages]
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("AGENT_WEBHOOK_URL", "http://127.0.0.1:9/agent")  # queued only: nothing listens
+    monkeypatch.setenv("AGENT_WEBHOOK_SECRET", "test-secret")
+    monkeypatch.delenv("TICKET_WEBHOOK_URL", raising=False)
+    tickets.reset_for_tests()
+    yield url
+    tickets.reset_for_tests()

@@ -34,7 +34,7 @@ def triage_slots(**overrides):
 async def test_b_inside_hours_is_taken_now(at, make_tracker, dispatcher, domain):
     at(INSIDE_HOURS)
     events = await OUTCOME.run(dispatcher, make_tracker(slots=triage_slots()), domain)
-    assert responses(dispatcher) == ["utter_outcome_now", "utter_contract_ok_on_demand", "utter_anything_else"]
+    assert responses(dispatcher) == ["utter_outcome_now", "utter_contract_ok_on_demand", "utter_ticket_created"]
     assert dispatcher.messages[0]["severity"] == "B"
     slots = slot_events(events)
     assert slots["reception_route"] == "phone_or_online"
@@ -123,7 +123,7 @@ async def test_root_cause_and_recovery_notes(at, make_tracker, dispatcher, domai
     names = responses(dispatcher)
     assert "utter_scope_note_root_cause" in names
     assert "utter_data_recovery_note" in names
-    assert names[-1] == "utter_anything_else"
+    assert names[-1] == "utter_ticket_created"  # the survey follows (rules), not "anything else"
 
 
 async def test_reset_triage_clears_inputs(make_tracker, dispatcher, domain):
@@ -161,9 +161,15 @@ async def test_out_of_scope_outside_triage(at, make_tracker, dispatcher, domain)
     events = await ActionHandleOutOfScope().run(
         dispatcher, make_tracker("サンプルコードを書いて", "request_development"), domain
     )
-    assert responses(dispatcher) == ["utter_redirect_development", "utter_anything_else"]
+    assert responses(dispatcher) == [
+        "utter_redirect_development",
+        "utter_ticket_recorded_redirect",
+        "utter_anything_else",
+    ]
     assert dispatcher.messages[0]["premier"] == "プレミア サポート"
-    assert slot_events(events) == {"scope": "development", "redirect": "premier"}
+    slots = slot_events(events)
+    assert (slots["scope"], slots["redirect"]) == ("development", "premier")
+    assert slots["ticket_no"].startswith("PS-")
 
 
 async def test_root_cause_during_triage_lets_the_triage_continue(at, make_tracker, dispatcher, domain):
@@ -175,7 +181,7 @@ async def test_root_cause_during_triage_lets_the_triage_continue(at, make_tracke
 async def test_consumer_product_during_triage(at, make_tracker, dispatcher, domain):
     tracker = make_tracker("自宅のPCです", "ask_consumer_product", active_loop="triage_form")
     events = await ActionHandleOutOfScope().run(dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_redirect_consumer_product"]
+    assert responses(dispatcher) == ["utter_redirect_consumer_product", "utter_ticket_recorded_redirect"]
     assert slot_events(events)["redirect"] == "consumer_support"
 
 
@@ -183,7 +189,7 @@ async def test_request_human_inside_and_outside_hours(at, make_tracker, dispatch
     await ActionRequestHuman().run(dispatcher, make_tracker("人と話したい", "request_human"), domain)
     at(SATURDAY_NIGHT)
     await ActionRequestHuman().run(dispatcher, make_tracker("人と話したい", "request_human"), domain)
-    assert responses(dispatcher) == ["utter_handoff_open", "utter_handoff_closed"]
+    assert responses(dispatcher) == ["utter_handoff_open", "utter_handoff_closed", "utter_handoff_closed_a_line"]
     assert dispatcher.messages[1]["next_open"] == "11月30日（月）9:00"
 
 
