@@ -23,7 +23,7 @@ _SEP = r"\-‐‑‒–—―−ー－ｰ\s()（）"
 _WORD = "A-Za-zＡ-Ｚａ-ｚ"
 # A run of digits and separators that starts and ends with a digit (optionally "+81").
 _PHONE = re.compile(rf"(?<![{_D}{_WORD}.．])(?:[+＋]\s?)?[{_D}](?:[{_D}]|[{_SEP}]{{1,3}}(?=[{_D}])){{8,20}}(?![{_D}])")
-_LOCAL = rf"[{_WORD}{_D}._%+\-'!#$&*=?^`{{|}}~．＿＋－]"
+_LOCAL = rf"[{_WORD}{_D}._%+\-．＿＋－]"
 _EMAIL = re.compile(
     rf"(?<![{_WORD}{_D}])({_LOCAL}+)\s?[@＠]\s?((?:[{_WORD}{_D}](?:[{_WORD}{_D}\-－]*[{_WORD}{_D}])?[.．])+[{_WORD}]{{2,}})"
 )
