@@ -35,6 +35,7 @@ class PostgresServer:
     root: Path
     port: int
     started_in: float = 0.0
+    _shared_database: str = ""
 
     @property
     def data(self) -> Path:
@@ -80,6 +81,23 @@ class PostgresServer:
         finally:
             connection.close()
         return self.url(chosen)
+
+    def create_schema(self) -> str:
+        """A URL whose connections see only a new empty schema (``search_path``) in the shared
+        ``tests`` database: as empty as a new database, and ~50× faster to create."""
+        import psycopg2
+
+        if not self._shared_database:
+            self._shared_database = self.create_database("tests")
+        chosen = "s_" + uuid.uuid4().hex[:12]
+        connection = psycopg2.connect(self._shared_database)
+        try:
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(f'CREATE SCHEMA "{chosen}"')
+        finally:
+            connection.close()
+        return f"{self._shared_database}?options=-csearch_path%3D{chosen}"
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):

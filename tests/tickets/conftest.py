@@ -33,7 +33,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'desk.db'}"
     server: PostgresServer = request.getfixturevalue("postgres")
-    return server.create_database()
+    return server.create_schema()
 
 
 @pytest.fixture
