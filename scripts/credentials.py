@@ -4,7 +4,9 @@ secrets are in the environment.
 Rasa fails to start when ``credentials.yml`` references an environment variable that
 is not set, and secrets do not belong in files under version control. So the
 checked-in ``credentials.yml`` holds the channels that need no secret (REST,
-socket.io), and this script adds
+socket.io — Rasa's built-in ``rest``/``socketio`` keys are replaced by the hardened
+``channels.rest.SafeRestInput``/``channels.socketio.SafeSocketIOInput``), and this
+script adds
 
 - Microsoft Teams (``channels.botframework.TeamsInput``) when ``TEAMS_APP_ID`` and
   ``TEAMS_APP_PASSWORD`` are set (``TEAMS_TENANT_ID`` for a single-tenant app;
@@ -46,9 +48,19 @@ OPTIONAL_CHANNELS: tuple[tuple[str, dict[str, str], dict[str, str]], ...] = (
 )
 
 
+# Rasa's built-in channels and the hardened versions in channels/ that replace them
+# (same URLs, payloads and answers; limits and checks in front): a credentials file
+# copied from Rasa's docs still gets the hardened channel.
+HARDENED_CHANNELS: dict[str, str] = {
+    "rest": "channels.rest.SafeRestInput",
+    "socketio": "channels.socketio.SafeSocketIOInput",
+}
+
+
 def effective_credentials(base: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
-    """``base`` plus every optional channel whose required variables are all set."""
-    result = dict(base)
+    """``base`` (built-in REST/socket.io replaced by the hardened channels) plus every
+    optional channel whose required variables are all set."""
+    result = {HARDENED_CHANNELS.get(str(name), name): config for name, config in base.items()}
     for channel, required, optional in OPTIONAL_CHANNELS:
         values = {key: env.get(var, "").strip() for key, var in required.items()}
         if not all(values.values()):

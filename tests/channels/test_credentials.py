@@ -11,7 +11,7 @@ assert spec is not None and spec.loader is not None
 credentials_script = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(credentials_script)
 
-BASE = {"channels.rest.SafeRestInput": None, "socketio": {"session_persistence": True}}
+BASE = {"channels.rest.SafeRestInput": None, "channels.socketio.SafeSocketIOInput": {"session_persistence": True}}
 
 
 def test_only_the_base_channels_without_secrets() -> None:
@@ -47,3 +47,15 @@ def test_written_file_is_private(tmp_path: Path, monkeypatch) -> None:
     assert credentials_script.main(["x", str(out)]) == 0
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     assert "TeamsInput" in out.read_text(encoding="utf-8")
+
+
+def test_rasa_built_in_rest_and_socketio_become_the_hardened_channels() -> None:
+    base = {"rest": None, "socketio": {"session_persistence": True}}
+    assert credentials_script.effective_credentials(base, {}) == BASE
+
+
+def test_checked_in_credentials_use_the_hardened_channels() -> None:
+    import yaml
+
+    checked_in = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
+    assert set(checked_in) == {"channels.rest.SafeRestInput", "channels.socketio.SafeSocketIOInput"}
