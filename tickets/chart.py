@@ -13,6 +13,12 @@ from tickets.store import JST, TicketView
 SEVERITY_KEYS = ("A", "B", "C", "undetermined", "none")
 REDIRECT_KEYS = ("premier", "consulting", "oem_vendor", "consumer_support")
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "TakaoGothic")
+# matplotlib 3.5 does not scan .ttc collections, which is how Debian ships Noto CJK.
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
+)
 
 LABELS_JA = {
     "title": "受付票の集計 {since} 〜 {until}",
@@ -100,6 +106,11 @@ def cjk_font() -> str | None:
     from matplotlib import font_manager
 
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    if not installed.intersection(CJK_FONTS):
+        for path in CJK_FONT_FILES:
+            if Path(path).is_file():
+                font_manager.fontManager.addfont(path)
+        installed = {entry.name for entry in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
@@ -154,13 +165,9 @@ def write_chart(summary: Summary, path: str | Path) -> dict[str, dict[str, list[
         bars = rating_ax.bar(stars, [summary.ratings.get(n, 0) for n in range(1, 6)], color="#27ae60")
         heights["satisfaction"]["ratings"] = [float(patch.get_height()) for patch in bars.patches]
         rating_ax.set_title(labels["satisfaction"])
-        rating_ax.set_xlabel(labels["rating"])
+        rating_ax.set_xlabel(f"{labels['rating']}  ({labels['skipped'].format(n=summary.skipped)})")
         rating_ax.set_ylabel(labels["tickets"])
         rating_ax.yaxis.get_major_locator().set_params(integer=True)
-        rating_ax.text(
-            0.98, 0.97, labels["skipped"].format(n=summary.skipped), transform=rating_ax.transAxes,
-            ha="right", va="top", fontsize=9,
-        )  # fmt: skip
 
         figure.suptitle(labels["title"].format(since=summary.since.isoformat(), until=summary.until.isoformat()))
         figure.tight_layout()
