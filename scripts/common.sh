@@ -85,7 +85,9 @@ ensure_model() {
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
-export TRACKER_DB="${TRACKER_DB:-$ROOT/.state/tracker.db}"
+# Intake tickets and conversations (tracker store) share one database: a SQLite file by
+# default, PostgreSQL with DATABASE_URL=postgresql://user:password@host:5432/db.
+export DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/.state/desk.db}"
 
 # Wait until URL answers (HTTP 200), at most $2 seconds.
 wait_for_url() {

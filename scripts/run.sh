@@ -22,15 +22,19 @@ trap 'cleanup; exit 130' INT TERM
 
 CREDENTIALS="$ROOT/.state/credentials.yml"
 log "Enabled $("$PY" "$ROOT/scripts/credentials.py" "$CREDENTIALS")"
+ENDPOINTS="$ROOT/.state/endpoints.yml"
+STORAGE="$("$PY" "$ROOT/scripts/endpoints.py" "$ENDPOINTS")" || die "could not write $ENDPOINTS (check DATABASE_URL)"
+log "Storage: $STORAGE"
 
 log "Starting the action server on port $ACTION_PORT"
-(cd "$ROOT" && exec "$VENV/bin/rasa" run actions --port "$ACTION_PORT" --actions actions) \
+(cd "$ROOT" && exec "$VENV/bin/rasa" run actions --port "$ACTION_PORT" --actions actions \
+  --logging-config-file logging.yml) \
   >"$ROOT/.state/actions.log" 2>&1 &
 PIDS+=($!)
 
 log "Starting the Rasa server on port $RASA_PORT (model $(basename "$MODEL"))"
 (cd "$ROOT" && exec "$VENV/bin/rasa" run --model "$MODEL" --port "$RASA_PORT" \
-  --credentials "$CREDENTIALS" --endpoints endpoints.yml --cors "*") \
+  --credentials "$CREDENTIALS" --endpoints "$ENDPOINTS" --logging-config-file logging.yml --cors "*") \
   >"$ROOT/.state/rasa.log" 2>&1 &
 PIDS+=($!)
 
@@ -54,7 +58,8 @@ Ready.
   REST:      POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "...", "message": "..."}
   socket.io: http://127.0.0.1:$RASA_PORT/socket.io
   Widget:    $WIDGET
-  Logs:      .state/rasa.log, .state/actions.log   Conversations: $TRACKER_DB
+  Logs:      .state/rasa.log, .state/actions.log (phone numbers and e-mail addresses masked)
+  Storage:   ${STORAGE#conversations: } (conversations and intake tickets)   Tickets: make tickets ARGS=list
 INFO
 
 if [ -t 0 ]; then

@@ -2,7 +2,9 @@
 
 Each ``Desk`` runs the real `rasa run actions` and `rasa run` processes on free
 ports with a frozen ``DESK_NOW`` and its own SQLite tracker store, and talks to the
-REST channel exactly as a website or the terminal chat does.
+REST channel exactly as a website or the terminal chat does. Conversations and intake
+tickets go to the desk's own SQLite file (``desk.db`` in its temporary folder) unless
+``extra_env`` sets ``DATABASE_URL``; ``scripts/endpoints.py`` writes the endpoints.
 """
 
 from __future__ import annotations
@@ -71,17 +73,23 @@ class Desk:
             "PYTHONPATH": str(ROOT),
             "DESK_NOW": self.now,
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
-            "TRACKER_DB": str(self.tmp / "tracker.db"),
+            "DATABASE_URL": f"sqlite:///{self.tmp / 'desk.db'}",
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
             **self.extra_env,
         }
         logs = self.tmp / "logs"
         logs.mkdir(exist_ok=True)
+        endpoints = self.tmp / "endpoints.yml"
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts/endpoints.py"), str(endpoints)],
+            cwd=ROOT, env=env, check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
         commands = [
-            [RASA, "run", "actions", "--port", str(self.action_port), "--actions", "actions"],
+            [RASA, "run", "actions", "--port", str(self.action_port), "--actions", "actions",
+             "--logging-config-file", "logging.yml"],
             [RASA, "run", "--model", model, "--port", str(self.rasa_port), "--enable-api",
-             "--credentials", self.credentials, "--endpoints", "endpoints.yml"],
+             "--credentials", self.credentials, "--endpoints", str(endpoints), "--logging-config-file", "logging.yml"],
         ]  # fmt: skip
         for index, command in enumerate(commands):
             log = (logs / f"{index}.log").open("wb")
