@@ -33,6 +33,13 @@ def wants_to_cancel(text: str) -> bool:
     return bool(_CANCEL.search(unicodedata.normalize("NFKC", text)))
 
 
+def _after_another_action(tracker: Tracker) -> bool:
+    """Run as the follow-up of another action (the fallback, the survey) rather than
+    by a rule right after the customer's message: no rule knows what comes next, so
+    this action says it (relay in handoff_form, or listen)."""
+    return tracker.latest_action_name not in (None, "action_listen")
+
+
 class ActionRequestHuman(Action):
     def name(self) -> str:
         return "action_request_human"
@@ -58,8 +65,7 @@ class ActionRequestHuman(Action):
             else:
                 dispatcher.utter_message(response="utter_handoff_open_no_ticket")
             events += [SlotSet("handoff_state", "requested"), SlotSet("handoff_messages", 0.0)]
-            if tracker.active_loop_name is None:
-                # Reached from another action (fallback, survey): start relaying now.
+            if _after_another_action(tracker):
                 events.append(FollowupAction("handoff_form"))
             return events
         if ticket_no:
@@ -72,6 +78,8 @@ class ActionRequestHuman(Action):
         else:
             dispatcher.utter_message(response="utter_handoff_closed_a_line", **facts)
         events.append(SlotSet("handoff_state", "after_hours"))
+        if _after_another_action(tracker):
+            events.append(FollowupAction("action_listen"))
         return events
 
 
@@ -82,6 +90,10 @@ class ValidateHandoffForm(FormValidationAction):
         return "validate_handoff_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        if tracker.get_slot("requested_slot") != "handoff_note":
+            # Just activated: the message that asked for a person is in the ticket's
+            # transcript already; nothing to relay yet.
+            return [SlotSet("requested_slot", "handoff_note")]
         text = latest_text(tracker)
         intent, confidence = latest_intent(tracker)
         if text and wants_to_cancel(text):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -25,6 +25,8 @@ from actions.common import (
     latest_intent,
     latest_text,
 )
+from actions.faq import ActionAnswerFaq
+from actions.out_of_scope import ActionHandleOutOfScope
 from tickets.contact import is_decline
 
 SKIPPED = "skipped"
@@ -66,6 +68,10 @@ _FOLLOWUPS: Dict[str, str] = {
     "thank": "utter_thank",
 }
 _QUESTION = re.compile(r"(\?|？|ですか|ますか|でしょうか|教えて|知りたい|いくら)[。.!！\s]*$")
+_ANSWERED_HERE: Dict[str, Callable[[], Action]] = {
+    "action_answer_faq": ActionAnswerFaq,
+    "action_handle_out_of_scope": ActionHandleOutOfScope,
+}
 
 
 def parse_rating(text: str) -> int | None:
@@ -185,7 +191,7 @@ class ActionSaveSurvey(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         rating_slot = tracker.get_slot("survey_rating")
         comment_slot = str(tracker.get_slot("survey_comment") or "")
-        followup = tracker.get_slot("survey_followup") or None
+        followup = str(tracker.get_slot("survey_followup") or "") or None
         rating = int(rating_slot) if rating_slot and str(rating_slot).isdigit() else None
         comment = None if comment_slot in ("", NO_COMMENT) else comment_slot
         ticket_no = tracker.get_slot("ticket_no")
@@ -196,8 +202,6 @@ class ActionSaveSurvey(Action):
             dispatcher.utter_message(response="utter_survey_thanks")
         elif followup is None:
             dispatcher.utter_message(response="utter_survey_skipped")
-        if followup is None:
-            dispatcher.utter_message(response="utter_anything_else")
 
         events: List[Dict[str, Any]] = [
             SlotSet("survey_rating", None),
@@ -205,6 +209,14 @@ class ActionSaveSurvey(Action):
             SlotSet("survey_attempts", 0.0),
             SlotSet("survey_followup", None),
         ]
-        if followup:
+        if followup is None:
+            dispatcher.utter_message(response="utter_anything_else")
+        elif followup in _ANSWERED_HERE:
+            # Answered within this action, so the rule that ran it ends the turn.
+            events += await _ANSWERED_HERE[followup]().run(dispatcher, tracker, domain)
+        elif followup.startswith("utter_"):
+            dispatcher.utter_message(response=followup)
+        else:
+            # A form or a person: started as the next action, which keeps the turn going.
             events.append(FollowupAction(str(followup)))
         return events

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import INSIDE_HOURS, SATURDAY_NIGHT, Desk
+from tests.live import INSIDE_HOURS, SATURDAY_NIGHT, Desk, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,9 +26,25 @@ def model_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def desks(model_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Desk]]:
+def webhooks() -> Iterator[WebhookReceiver]:
+    """Receives the agents' and the ticketing system's webhooks of the live desks."""
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(scope="session")
+def desks(
+    model_path: str, tmp_path_factory: pytest.TempPathFactory, webhooks: WebhookReceiver
+) -> Iterator[dict[str, Desk]]:
+    hooks = {
+        "AGENT_WEBHOOK_URL": webhooks.url,
+        "AGENT_WEBHOOK_SECRET": "e2e-agent-secret",
+        "TICKET_WEBHOOK_URL": webhooks.url,
+        "TICKET_WEBHOOK_SECRET": "e2e-ticket-secret",
+    }
     started = {
-        "inside": Desk(INSIDE_HOURS, tmp_path_factory.mktemp("inside")),
+        "inside": Desk(INSIDE_HOURS, tmp_path_factory.mktemp("inside"), extra_env=dict(hooks)),
         "saturday": Desk(SATURDAY_NIGHT, tmp_path_factory.mktemp("saturday")),
     }
     try:

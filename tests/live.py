@@ -14,11 +14,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,53 @@ def http(method: str, url: str, body: Any = None, raw: bytes | None = None, time
             return response.status, json.loads(text) if text else None
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8", "replace")
+
+
+class WebhookReceiver:
+    """A local HTTP endpoint that records every POST (agents' or ticketing webhook)."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        received = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                received.append({"headers": dict(self.headers.items()), "body": body})
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.port = free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def events(self) -> list[str]:
+        return [str(r["headers"].get("X-PS-Event")) for r in self.requests]
+
+    def wait_for(self, event: str, ticket_no: str, limit: float = 30) -> dict[str, Any]:
+        """The first delivery of ``event`` for that ticket (deliveries are asynchronous)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            for request in list(self.requests):
+                if request["headers"].get("X-PS-Event") != event:
+                    continue
+                if json.loads(request["body"]).get("ticket", {}).get("ticket_no") == ticket_no:
+                    return request
+            time.sleep(0.2)
+        raise AssertionError(f"no {event} delivery for {ticket_no}; got {self.events()}")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @dataclass

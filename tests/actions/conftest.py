@@ -57,6 +57,7 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
         events: list[dict[str, Any]] | None = None,
         sender_id: str = "test-user",
         channel: str = "rest",
+        latest_action: str = "action_listen",
     ) -> Tracker:
         all_slots: dict[str, Any] = {name: spec.get("initial_value") for name, spec in domain["slots"].items()}
         all_slots["requested_slot"] = None
@@ -77,7 +78,7 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
             paused=False,
             followup_action=None,
             active_loop={"name": active_loop} if active_loop else {},
-            latest_action_name="action_listen",
+            latest_action_name=latest_action,
         )
 
     return build

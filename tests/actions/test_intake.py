@@ -358,16 +358,25 @@ async def test_an_unclear_rating_is_asked_once_more_then_dropped(
 
 
 @pytest.mark.parametrize(
-    ("text", "intent", "handler"),
+    ("text", "intent", "handler", "sent", "followup"),
     [
-        ("受付時間は何時までですか", "ask_hours", "action_answer_faq"),
-        ("別件でExchangeが落ちて全社でメールが止まっています", "report_problem", "triage_form"),
-        ("担当者と話したい", "request_human", "action_request_human"),
-        ("さようなら", "goodbye", "utter_goodbye"),
+        ("受付時間は何時までですか", "ask_hours", "action_answer_faq", ["utter_faq_hours", "utter_hours_open_now"], []),
+        ("サンプルコードを書いてもらえますか", "request_development", "action_handle_out_of_scope", None, []),
+        ("別件でExchangeが落ちて全社でメールが止まっています", "report_problem", "triage_form", [], ["triage_form"]),
+        ("担当者と話したい", "request_human", "action_request_human", [], ["action_request_human"]),
+        ("さようなら", "goodbye", "utter_goodbye", ["utter_goodbye"], []),
+        ("ありがとうございました", "thank", "utter_thank", ["utter_thank"], []),
     ],
 )
 async def test_a_new_request_ends_the_survey_and_is_handled(
-    make_tracker: Callable[..., Tracker], domain: dict, at: Any, text: str, intent: str, handler: str
+    make_tracker: Callable[..., Tracker],
+    domain: dict,
+    at: Any,
+    text: str,
+    intent: str,
+    handler: str,
+    sent: list[str] | None,
+    followup: list[str],
 ) -> None:
     events, _ = await run(
         ValidateSurveyForm(), make_tracker(text, intent, slots={"requested_slot": "survey_rating"}), domain
@@ -379,8 +388,11 @@ async def test_a_new_request_ends_the_survey_and_is_handled(
         make_tracker(text, intent, slots={"survey_rating": "skipped", "survey_followup": handler}),
         domain,
     )
-    assert followups(saved) == [handler]
-    assert responses(dispatcher) == []
+    assert followups(saved) == followup
+    if sent is None:  # a redirect: its answer and the ticket that records it
+        assert responses(dispatcher)[:2] == ["utter_redirect_development", "utter_ticket_recorded_redirect"]
+    else:
+        assert responses(dispatcher) == sent
 
 
 # ---------------------------------------------------------------- handoff
@@ -400,7 +412,7 @@ async def test_handoff_inside_hours_notifies_the_agents_and_pauses(
     events, dispatcher = await run(ActionRequestHuman(), tracker, domain)
     slots = slot_events(events)
     assert slots["handoff_state"] == "requested"
-    assert followups(events) == ["handoff_form"]
+    assert followups(events) == []  # the rule starts handoff_form
     assert responses(dispatcher) == ["utter_handoff_open"]
     number = slots["ticket_no"]
     stored = tickets.store().get(number)
@@ -469,7 +481,12 @@ async def test_the_customer_can_cancel_the_handoff(make_tracker: Callable[..., T
     number = slot_events(events)["ticket_no"]
     cancelled, _ = await run(
         ValidateHandoffForm(),
-        make_tracker("やっぱりキャンセルで", "deny", active_loop="handoff_form", slots={"ticket_no": number}),
+        make_tracker(
+            "やっぱりキャンセルで",
+            "deny",
+            active_loop="handoff_form",
+            slots={"ticket_no": number, "requested_slot": "handoff_note"},
+        ),
         domain,
     )
     assert slot_events(cancelled) == {"handoff_state": "cancelled", "requested_slot": None}
@@ -501,3 +518,29 @@ def test_every_contact_error_has_a_response(domain: dict) -> None:
         for t in ["", "a b@x.jp", "ab.jp", "a@b", "@x.jp", "a" * 300 + "@x.jp"]
     }
     assert produced <= set(INVALID_RESPONSES), produced - set(INVALID_RESPONSES)
+
+
+async def test_the_handoff_form_relays_nothing_when_it_starts(
+    make_tracker: Callable[..., Tracker], domain: dict, at: Any
+) -> None:
+    events, _ = await run(ActionRequestHuman(), make_tracker("人と話したい", "request_human"), domain)
+    number = slot_events(events)["ticket_no"]
+    started, _ = await run(
+        ValidateHandoffForm(),
+        make_tracker("人と話したい", "request_human", active_loop="handoff_form", slots={"ticket_no": number}),
+        domain,
+    )
+    assert slot_events(started) == {"requested_slot": "handoff_note"}
+    assert [row.event for row in tickets.store().outbox() if row.target == "agent"] == ["handoff.requested"]
+
+
+@pytest.mark.parametrize(
+    ("moment", "followup"), [("2026-11-25T10:00:00+09:00", "handoff_form"), (SATURDAY_NIGHT, "action_listen")]
+)
+async def test_a_handoff_reached_from_another_action_says_what_comes_next(
+    make_tracker: Callable[..., Tracker], domain: dict, at: Callable[[str], None], moment: str, followup: str
+) -> None:
+    at(moment)
+    tracker = make_tracker("ぬるぽ", "nlu_fallback", latest_action="action_two_stage_fallback")
+    events, _ = await run(ActionRequestHuman(), tracker, domain)
+    assert followups(events) == [followup]

@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
 
-from tests.live import Desk, http
+from tests.live import Desk, WebhookReceiver, http
+from tickets.store import TicketStore
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+CONTACT = ["株式会社サンプル商事", "山田 太郎", "03-1234-5678", "taro.yamada@example.co.jp"]
+CONTACT_QUESTIONS = [
+    "utter_ask_contact_company",
+    "utter_ask_contact_name",
+    "utter_ask_contact_phone",
+    "utter_ask_contact_email",
+]
 
 
 def texts(replies: list[dict]) -> str:
     return "\n".join(r.get("text") or "" for r in replies)
 
 
-def test_partial_impact_with_a_price_question_in_the_middle(inside: Desk) -> None:
+def give_contact(desk: Desk, sender: str) -> list[dict]:
+    """Answers the four contact questions; returns the replies to the last one (the outcome)."""
+    replies: list[dict] = []
+    for answer in CONTACT:
+        replies = desk.say(sender, answer)
+    return replies
+
+
+def ticket_store(desk: Desk) -> TicketStore:
+    return TicketStore(f"sqlite:///{desk.tmp / 'desk.db'}")
+
+
+def test_partial_impact_with_a_price_question_in_the_middle(inside: Desk, webhooks: WebhookReceiver) -> None:
     sender = inside.new_sender()
     first = inside.say(sender, "営業部だけ、ファイルサーバーに繋がらなくなりました。ほかの部署は使えています。")
     assert "深刻度B" in texts(first)
@@ -22,19 +47,46 @@ def test_partial_impact_with_a_price_question_in_the_middle(inside: Desk) -> Non
     price = inside.say(sender, "ちなみに料金っていくらですか？")
     assert "54,890円" in texts(price) and "219,890円" in texts(price)
     inside.say(sender, '/inform_contract{"contract": "pack5"}')
+    outcome = give_contact(inside, sender)
     assert inside.responses_after(sender) == [
         "utter_ask_severity_confirmed",
         "utter_ask_contract",
         "utter_faq_price",
         "utter_ask_contract",
+        *CONTACT_QUESTIONS,
         "utter_outcome_now",
         "utter_contract_ok_pack5",
-        "utter_anything_else",
+        "utter_ticket_created",
+        "utter_ask_survey_rating",
     ]
+    assert [b["payload"] for b in outcome[-1]["buttons"]] == ["5", "4", "3", "2", "1", "回答しない"]
     slots = inside.tracker(sender)["slots"]
     assert slots["reception_route"] == "phone_or_online"
     assert slots["contract"] == "pack5"
     assert slots["problem_description"] is None  # ready for the next problem
+    number = slots["ticket_no"]
+    assert re.fullmatch(r"PS-20261125-\d{4}", number) and number in texts(outcome)
+
+    created = webhooks.wait_for("ticket.created", number)
+    stamp = created["headers"]["X-PS-Timestamp"]
+    signature = hmac.new(b"e2e-ticket-secret", f"{stamp}.".encode() + created["body"], hashlib.sha256).hexdigest()
+    assert created["headers"]["X-PS-Signature"] == f"sha256={signature}"
+    assert json.loads(created["body"])["ticket"]["email"] == CONTACT[3]
+
+    inside.say(sender, "４")
+    inside.say(sender, "料金の説明が分かりやすかったです")
+    webhooks.wait_for("survey.recorded", number)
+    ticket = ticket_store(inside).get(number)
+    assert ticket is not None
+    assert (ticket.severity, ticket.contract, ticket.contract_ok, ticket.channel) == ("B", "pack5", True, "rest")
+    assert (ticket.company, ticket.contact_name, ticket.phone, ticket.email) == tuple(CONTACT)
+    assert (ticket.survey_rating, ticket.survey_comment) == (4, "料金の説明が分かりやすかったです")
+    assert ticket.description == "営業部だけ、ファイルサーバーに繋がらなくなりました。ほかの部署は使えています。"
+    assert inside.responses_after(sender)[-3:] == [
+        "utter_ask_survey_comment",
+        "utter_survey_thanks",
+        "utter_anything_else",
+    ]
 
 
 def test_critical_outage_gets_the_phone_number_in_the_first_reply(inside: Desk) -> None:
@@ -43,13 +95,19 @@ def test_critical_outage_gets_the_phone_number_in_the_first_reply(inside: Desk) 
     assert "0120-17-0196" in replies[0]["text"]
     assert "深刻度A" in replies[0]["text"]
     inside.say(sender, "旧価格の5インシデントパックです")
+    give_contact(inside, sender)
     assert inside.responses_after(sender) == [
         "utter_severity_a_call_now",
         "utter_ask_contract_for_a",
+        "utter_ask_contact_company_for_a",
+        *CONTACT_QUESTIONS[1:],
         "utter_outcome_a",
         "utter_contract_legacy_for_a",
-        "utter_anything_else",
+        "utter_ticket_created",
+        "utter_ask_survey_rating",
     ]
+    ticket = ticket_store(inside).get(inside.tracker(sender)["slots"]["ticket_no"])
+    assert ticket is not None and ticket.severity == "A" and ticket.contract_ok is False
 
 
 def test_unknown_impact_is_asked_and_never_guessed(inside: Desk) -> None:
@@ -84,7 +142,8 @@ def test_saturday_night_critical_and_not_reachable_is_downgraded(saturday: Desk)
     first = saturday.say(sender, "基幹システムのサーバーがダウンして、工場の生産ラインが止まっています")
     assert "0120-17-0196" in texts(first) and "営業時間外" in texts(first)
     saturday.say(sender, "いいえ、ずっと電話に出るのは難しいです")
-    outcome = saturday.say(sender, "オンデマンドです")
+    saturday.say(sender, "オンデマンドです")
+    outcome = give_contact(saturday, sender)
     assert "11月30日（月）9:00" in texts(outcome)
     assert saturday.responses_after(sender)[:3] == [
         "utter_severity_a_call_now_after_hours",
@@ -99,7 +158,8 @@ def test_saturday_minor_question_is_taken_on_monday(saturday: Desk) -> None:
     sender = saturday.new_sender()
     saturday.say(sender, "Teamsで会議の背景をぼかす設定方法を教えてください。業務への影響はありません")
     saturday.say(sender, "はい")
-    outcome = saturday.say(sender, "まだ契約していません")
+    saturday.say(sender, "まだ契約していません")
+    outcome = give_contact(saturday, sender)
     joined = texts(outcome)
     assert "土日" in joined and "11月30日（月）9:00" in joined
     assert "49,900円" in joined and "54,890円" in joined  # how to buy, with and without tax
@@ -169,11 +229,87 @@ def test_fallback_then_a_successful_rephrase(inside: Desk) -> None:
     assert "54,890円" in texts(answer)
 
 
-def test_repeated_misunderstanding_ends_with_the_contract_center(inside: Desk) -> None:
+def test_repeated_misunderstanding_hands_over_to_a_person(inside: Desk, webhooks: WebhookReceiver) -> None:
     sender = inside.new_sender()
     first = inside.say(sender, "Is anybody there to help me?")
     assert "日本語" in texts(first)
     last = inside.say(sender, "I really need some help please")  # two misunderstandings in a row: give up
-    assert "0120-17-0196" in texts(last)
-    assert "9:00" in texts(last) and "17:30" in texts(last)
-    assert "utter_default" in inside.responses_after(sender)
+    assert inside.responses_after(sender)[-2:] == ["utter_default_to_handoff", "utter_handoff_open"]
+    number = inside.tracker(sender)["slots"]["ticket_no"]
+    assert number in texts(last)
+    assert inside.tracker(sender)["active_loop"]["name"] == "handoff_form"
+    webhooks.wait_for("handoff.requested", number)
+
+
+def test_a_bad_phone_number_is_asked_again_with_the_reason(inside: Desk) -> None:
+    sender = inside.new_sender()
+    inside.say(sender, "Teamsの通知が自分だけ届きません。ほかの人は問題ないです")
+    inside.say(sender, "はい")
+    inside.say(sender, "オンデマンドです")
+    inside.say(sender, "サンプル株式会社")
+    inside.say(sender, "佐藤 花子")
+    bad = inside.say(sender, "03-1234-567")
+    assert "桁数" in texts(bad)
+    letters = inside.say(sender, "でんわばんごう")
+    assert "数字" in texts(letters)
+    inside.say(sender, "０９０－９８７６－５４３２")
+    email = inside.say(sender, "hanako.example.co.jp")
+    assert "@" in texts(email)
+    outcome = inside.say(sender, "なし")
+    assert "【受付番号】" in texts(outcome)
+    ticket = ticket_store(inside).get(inside.tracker(sender)["slots"]["ticket_no"])
+    assert ticket is not None
+    assert (ticket.phone, ticket.email, ticket.severity) == ("090-9876-5432", None, "C")
+
+
+def test_a_question_instead_of_a_rating_is_answered(inside: Desk) -> None:
+    sender = inside.new_sender()
+    inside.say(sender, "Teamsの通知が自分だけ届きません。ほかの人は問題ないです")
+    inside.say(sender, "はい")
+    inside.say(sender, "オンデマンドです")
+    give_contact(inside, sender)
+    answer = inside.say(sender, "ところで受付時間は何時までですか？")
+    assert "9:00〜17:30" in texts(answer)
+    assert not (inside.tracker(sender).get("active_loop") or {}).get("name")
+    ticket = ticket_store(inside).get(inside.tracker(sender)["slots"]["ticket_no"])
+    assert ticket is not None and ticket.survey_skipped and ticket.survey_rating is None
+
+
+def test_handoff_inside_hours_notifies_relays_and_can_be_cancelled(inside: Desk, webhooks: WebhookReceiver) -> None:
+    sender = inside.new_sender()
+    inside.say(sender, "Excelのファイルが開けなくて困っています")
+    opened = inside.say(sender, "オペレーターと話したいです")
+    assert "キャンセル" in texts(opened)
+    number = inside.tracker(sender)["slots"]["ticket_no"]
+    assert number and number in texts(opened)
+    request = webhooks.wait_for("handoff.requested", number)
+    body = request["body"]
+    timestamp = request["headers"]["X-PS-Timestamp"]
+    expected = hmac.new(b"e2e-agent-secret", f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    assert request["headers"]["X-PS-Signature"] == f"sha256={expected}"
+    payload = json.loads(body)
+    assert any("Excelのファイルが開けなくて" in turn["text"] for turn in payload["transcript"])
+
+    relayed = inside.say(sender, "ファイルはSharePoint上にあります。料金はいくらですか")
+    assert inside.responses_after(sender)[-1] == "utter_handoff_relayed"
+    assert "54,890" not in texts(relayed)  # the bot stays out of it while a person is coming
+    webhooks.wait_for("handoff.message", number)
+
+    back = inside.say(sender, "やっぱりキャンセルします")
+    assert inside.responses_after(sender)[-2:] == ["utter_handoff_cancelled", "utter_anything_else"]
+    assert "取り消しました" in texts(back)
+    assert not (inside.tracker(sender).get("active_loop") or {}).get("name")
+    ticket = ticket_store(inside).get(number)
+    assert ticket is not None and ticket.handoff_state == "cancelled"
+    assert "54,890円" in texts(inside.say(sender, "料金はいくらですか"))  # the bot answers again
+
+
+def test_handoff_outside_hours_records_and_gives_the_phone_line(saturday: Desk) -> None:
+    sender = saturday.new_sender()
+    replies = saturday.say(sender, "担当者と話したい")
+    joined = texts(replies)
+    assert "受付時間外" in joined and "0120-17-0196" in joined and "11月30日（月）9:00" in joined
+    number = saturday.tracker(sender)["slots"]["ticket_no"]
+    ticket = ticket_store(saturday).get(number)
+    assert ticket is not None and ticket.handoff_state == "after_hours"
+    assert not (saturday.tracker(sender).get("active_loop") or {}).get("name")
