@@ -88,13 +88,13 @@ def load_json(raw: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise Rejected(400, "body must be UTF-8") from None
+        raise Rejected(400, "not UTF-8") from None
     if json_depth(raw) > max_depth:
         raise Rejected(400, f"JSON nested deeper than {max_depth} levels")
     try:
         value = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
-        raise Rejected(400, "body must be valid JSON") from None
+        raise Rejected(400, "not valid JSON") from None
     if "\\u" in text and _has_lone_surrogate(value):
         raise Rejected(400, "JSON strings must be valid Unicode text")
     return value

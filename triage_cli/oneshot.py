@@ -24,8 +24,10 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
+from channels.guard import Rejected, load_json
+from channels.limits import ONESHOT_MAX_LINE_BYTES, ONESHOT_MAX_TEXT_CHARS
 from support_rules import clock
 from support_rules.calendar import BusinessCalendar
 from support_rules.contracts import CONTRACTS, Contract
@@ -35,8 +37,8 @@ from support_rules.settings import DeskConfig, get_config
 from support_rules.triage import TriageDecision, TriageInput, decide, decision_as_dict
 
 ROOT = Path(__file__).resolve().parent.parent
-MAX_LINE_BYTES = 1_000_000
-MAX_TEXT_CHARS = 20_000
+MAX_LINE_BYTES = ONESHOT_MAX_LINE_BYTES  # the limits live in channels.limits
+MAX_TEXT_CHARS = ONESHOT_MAX_TEXT_CHARS
 
 Parser = Callable[[str], Awaitable[tuple[str | None, float]]]
 
@@ -56,12 +58,13 @@ class Inquiry:
 
 def parse_line(line: str) -> Inquiry:
     """Validate one JSON line; raises :class:`InputError` with a reason."""
-    if len(line.encode("utf-8", "surrogatepass")) > MAX_LINE_BYTES:
+    data = line.encode("utf-8", "surrogatepass")  # undecodable input bytes arrive as surrogates
+    if len(data) > MAX_LINE_BYTES:
         raise InputError(f"line longer than {MAX_LINE_BYTES} bytes")
     try:
-        raw = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}") from exc
+        raw = load_json(data)  # UTF-8, nesting depth, huge numbers, lone surrogates
+    except Rejected as exc:
+        raise InputError(f"invalid JSON: {exc.reason}") from exc
     if not isinstance(raw, dict):
         raise InputError("each line must be a JSON object")
     ident = raw.get("id")
@@ -92,8 +95,8 @@ def parse_line(line: str) -> Inquiry:
 
 def _id_of(line: str) -> str | None:
     try:
-        raw = json.loads(line)
-    except (json.JSONDecodeError, RecursionError):
+        raw = load_json(line.encode("utf-8", "surrogatepass"))
+    except Rejected:
         return None
     ident = raw.get("id") if isinstance(raw, dict) else None
     return ident if isinstance(ident, str) else None
@@ -209,17 +212,26 @@ class OneShotTriage:
         except Exception as exc:  # one bad inquiry must not stop the stream
             return {"id": inquiry.id, "error": f"triage failed: {type(exc).__name__}"}
 
-    async def run(self, lines: Iterable[str], out: TextIO) -> int:
+    async def run(self, lines: Iterable[str | InputError], out: TextIO) -> int:
         count = 0
         for raw in lines:
-            line = raw.strip()
-            if not line:
-                continue
-            result = await self.process_line(line)
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            if isinstance(raw, InputError):  # a line that could not even be read
+                result: dict[str, Any] = {"id": None, "error": str(raw)}
+            else:
+                line = raw.strip()
+                if not line:
+                    continue
+                result = await self.process_line(line)
+            out.write(to_json_line(result) + "\n")
             out.flush()
             count += 1
         return count
+
+
+def to_json_line(result: dict[str, Any]) -> str:
+    """One output line: UTF-8 JSON, with U+2028/U+2029 escaped (valid JSON either way, but
+    ``str.splitlines`` and many line readers split on them, which would cut a row in two)."""
+    return json.dumps(result, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def rasa_parser(model_path: str) -> Parser:
@@ -247,10 +259,23 @@ def latest_model(directory: Path) -> str:
     return str(models[-1])
 
 
-def _stdin_lines() -> Iterator[str]:
-    stream = sys.stdin.buffer
-    for raw in stream:
-        yield raw.decode("utf-8", errors="replace")
+def read_lines(stream: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[str | InputError]:
+    """The lines of ``stream``, never holding more than ``limit`` bytes of one in memory.
+
+    A longer line is skipped to its end and reported as an ``InputError``. Bytes that
+    are not UTF-8 are kept as lone surrogates (``surrogateescape``), which
+    ``parse_line`` reports as an error instead of guessing the text.
+    """
+    while True:
+        raw = stream.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(64 * 1024)
+            yield InputError(f"line longer than {limit} bytes")
+            continue
+        yield raw.decode("utf-8", errors="surrogateescape")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -266,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     _quiet_logging()
     triage = OneShotTriage(rasa_parser(model))
-    count = asyncio.run(triage.run(_stdin_lines(), out))
+    count = asyncio.run(triage.run(read_lines(sys.stdin.buffer), out))
     out.flush()
     print(f"oneshot: {count} line(s) processed", file=sys.stderr)
     return 0
