@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help run test install train chat lint typecheck validate nlu-eval oneshot bench lock clean
+.PHONY: help run test install train chat tickets lint typecheck validate nlu-eval oneshot bench lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Targets:\n"} /^[a-zA-Z_-]+:.*##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -23,11 +23,14 @@ train: ## Train the model if data, config or domain changed
 chat: ## Chat with an already running assistant (make run starts one)
 	@$(PY) scripts/chat.py --url http://127.0.0.1:$${RASA_PORT:-5005}
 
+tickets: ## Operator view of intake tickets: make tickets ARGS="list --severity A" (list/show/chart/deliver/outbox)
+	@source scripts/common.sh && $(PY) -m tickets $(ARGS)
+
 lint: ## ruff
 	@.venv/bin/ruff check .
 
 typecheck: ## mypy (strict)
-	@.venv/bin/mypy actions channels ja_nlu support_rules triage_cli scripts benchmarks
+	@.venv/bin/mypy actions channels ja_nlu support_rules triage_cli tickets scripts benchmarks
 
 validate: ## Validate domain and training data (no warnings allowed)
 	@source scripts/common.sh && $(PY) scripts/validate_data.py
