@@ -63,9 +63,12 @@ def captured() -> Iterator[tuple[logging.Logger, io.StringIO]]:
     root.addHandler(handler)
     logger = logging.getLogger("tests.tickets.masking")
     logger.setLevel(logging.INFO)
+    factory = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(logging.LogRecord)  # only the filter under test masks here
     try:
         yield logger, stream
     finally:
+        logging.setLogRecordFactory(factory)
         root.removeHandler(handler)
         for target in (handler, logger, root):
             for item in [f for f in target.filters if isinstance(f, PiiMaskingFilter)]:
