@@ -19,6 +19,9 @@ from support_rules.severity import Assessment, Severity, assess
 PROBLEM_INTENTS = frozenset({"report_problem", "choose_severity"})
 # Cues that only say "this is a question", not what the impact is.
 _QUESTION_CUES = frozenset({"how_to", "spec_question"})
+# Below this intent confidence the classifier has no real opinion: a text that states
+# a business impact is then read as the problem report it describes.
+UNSURE_INTENT = 0.5
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ def decide(inquiry: TriageInput, calendar: BusinessCalendar) -> TriageDecision:
         inquiry.intent is None
         or inquiry.intent in PROBLEM_INTENTS
         or ((scope != "in_scope" or inquiry.intent == "ask_data_recovery") and states_impact)
+        or (inquiry.confidence < UNSURE_INTENT and states_impact)
     )
     initial: Severity | None = inquiry.severity_override or (assessment.severity if is_problem else None)
     reception = (

@@ -217,3 +217,16 @@ def test_decision_as_dict_without_reception(calendar: BusinessCalendar):
     assert out["reception"] is None
     assert out["severity"] is None
     assert out["missing"] == ["impact", "contract"]
+
+
+def test_unsure_intent_with_a_stated_impact_is_a_problem(calendar: BusinessCalendar):
+    # The classifier has no real opinion (0.3 for small talk), the text states impact.
+    d = run(calendar, "在庫照会の画面が最近重いです。作業は続けられています。", intent="chitchat", confidence=0.3)
+    assert d.is_problem is True
+    assert d.severity == "B"
+
+
+def test_unsure_intent_without_impact_stays_what_it_is(calendar: BusinessCalendar):
+    d = run(calendar, "料金を教えてください。", intent="ask_price", confidence=0.3)
+    assert d.is_problem is False
+    assert d.severity is None
