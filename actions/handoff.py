@@ -53,7 +53,11 @@ class ActionRequestHuman(Action):
             # A handoff in the middle of a triage (or before any) gets its own ticket.
             ticket = await tickets.create_ticket(
                 tickets.draft_from_tracker(
-                    tracker, kind="handoff", received_at=moment, outcome="handoff" if inside else "handoff_after_hours"
+                    tracker,
+                    kind="handoff",
+                    received_at=moment,
+                    outcome="handoff" if inside else "handoff_after_hours",
+                    description=tracker.get_slot("problem_description") or tickets.customer_words(tracker),
                 )
             )
             ticket_no = ticket.ticket_no if ticket else None

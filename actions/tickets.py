@@ -116,6 +116,14 @@ def transcript(tracker: Tracker, turns: int = TRANSCRIPT_TURNS) -> List[Dict[str
     return lines[-turns:]
 
 
+def customer_words(tracker: Tracker, turns: int = 5) -> str | None:
+    """The customer's last messages joined, for a ticket with no triaged description."""
+    said = [
+        line["text"] for line in transcript(tracker) if line["from"] == "customer" and not line["text"].startswith("/")
+    ]
+    return " / ".join(said[-turns:])[:2000] or None
+
+
 def draft_from_tracker(
     tracker: Tracker,
     *,

@@ -417,6 +417,7 @@ async def test_handoff_inside_hours_notifies_the_agents_and_pauses(
     number = slots["ticket_no"]
     stored = tickets.store().get(number)
     assert stored is not None and stored.handoff_state == "requested" and stored.outcome == "handoff"
+    assert stored.description == "Excelが開けません"
     pending = tickets.store().outbox()
     agent = [row for row in pending if row.target == "agent"]
     assert [row.event for row in agent] == ["handoff.requested"]
@@ -446,6 +447,7 @@ async def test_handoff_after_hours_records_and_gives_the_a_line(
     assert "0120-17-0196" in str(dispatcher.messages[1])
     stored = tickets.store().get(slot_events(events)["ticket_no"])
     assert stored is not None and stored.handoff_state == "after_hours"
+    assert stored.description == "基幹システムが全停止"
 
 
 async def test_after_hours_without_an_a_mentions_the_a_line_generally(
@@ -544,3 +546,16 @@ async def test_a_handoff_reached_from_another_action_says_what_comes_next(
     tracker = make_tracker("ぬるぽ", "nlu_fallback", latest_action="action_two_stage_fallback")
     events, _ = await run(ActionRequestHuman(), tracker, domain)
     assert followups(events) == [followup]
+
+
+async def test_a_handoff_without_a_triage_records_what_the_customer_wrote(
+    make_tracker: Callable[..., Tracker], domain: dict, at: Any
+) -> None:
+    history = [
+        {"event": "user", "timestamp": 1764032400.0, "text": "請求書の宛名を変えたいのですが", "input_channel": "rest"},
+        {"event": "bot", "timestamp": 1764032401.0, "text": "申し訳ございません、うまく理解できませんでした。"},
+        {"event": "user", "timestamp": 1764032460.0, "text": "/request_human", "input_channel": "rest"},
+    ]
+    events, _ = await run(ActionRequestHuman(), make_tracker("/request_human", "request_human", events=history), domain)
+    stored = tickets.store().get(slot_events(events)["ticket_no"])
+    assert stored is not None and stored.description == "請求書の宛名を変えたいのですが"
