@@ -36,8 +36,9 @@ with 400 (reply token invalid or expired) the messages are pushed instead. Butto
 become quick replies on the last message. Every HTTP call has a timeout; failures
 are logged without credentials and never raised.
 
-The dedupe cache and the background tasks live in this process: run one Rasa
-process per LINE channel (Rasa's default) or the dedupe does not span processes.
+The background tasks live in this process. The dedupe spans every Rasa replica when
+``REDIS_URL`` is set (``channels.dedupe``; the production profile sets it), otherwise it
+is per process.
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ import hmac
 import json
 import logging
 import unicodedata
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +62,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.dedupe import RecentIds, SharedRecentIds
 from channels.guard import Rejected, load_json, read_body, text_problem
 from channels.limits import LINE_MAX_BODY_BYTES, TOO_LONG_RESPONSE
 from channels.texts import channel_text
@@ -85,6 +86,8 @@ MAX_BODY_BYTES = LINE_MAX_BODY_BYTES  # the limits live in channels.limits
 REQUEST_TIMEOUT_SECONDS = 10.0
 SHUTDOWN_DRAIN_SECONDS = 15.0
 DEDUPE_CACHE_SIZE = 10_000
+# How long Redis remembers an event id (LINE redelivers for a limited time; a day is ample).
+DEDUPE_TTL_SECONDS = 24 * 3600
 
 MAX_MESSAGES_PER_REQUEST = 5
 MAX_TEXT_CHARS = 5000  # UTF-16 code units, as LINE counts text
@@ -135,32 +138,6 @@ def parse_webhook(body: bytes) -> list[JsonDict]:
         if not isinstance(event, dict) or not isinstance(event.get("type"), str) or not event["type"]:
             raise WebhookFormatError("every event must be an object with a string 'type'")
     return events
-
-
-class RecentIds:
-    """Bounded set of recently seen ids (oldest forgotten first)."""
-
-    def __init__(self, capacity: int = DEDUPE_CACHE_SIZE) -> None:
-        if capacity < 1:
-            raise ValueError("capacity must be positive")
-        self._capacity = capacity
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._ids
-
-    def add(self, key: str) -> bool:
-        """Remember ``key``; False when it was already known."""
-        if key in self._ids:
-            self._ids.move_to_end(key)
-            return False
-        self._ids[key] = None
-        while len(self._ids) > self._capacity:
-            self._ids.popitem(last=False)
-        return True
 
 
 # ------------------------------------------------------------------------------------
@@ -482,7 +459,7 @@ class LineInput(InputChannel):
         self.api_base = api_base.rstrip("/")
         self.request_timeout = request_timeout
         self.max_body_bytes = max_body_bytes
-        self._seen = RecentIds(dedupe_size)
+        self._seen = SharedRecentIds.from_env("line", RecentIds(dedupe_size), DEDUPE_TTL_SECONDS)
         self._tasks: set[asyncio.Task[None]] = set()
         self._turns: dict[str, _Turn] = {}
 
@@ -516,7 +493,7 @@ class LineInput(InputChannel):
                 return _error(400, str(error))
             for event in events:
                 event_id = event.get("webhookEventId")
-                if isinstance(event_id, str) and event_id and not self._seen.add(event_id):
+                if isinstance(event_id, str) and event_id and not await self._seen.add(event_id):
                     logger.info("LINE: event %s already received, redelivery ignored", event_id)
                     continue
                 self._spawn(self._process(event, on_new_message))

@@ -41,6 +41,8 @@ GREET_DEDUP_MAX = 10_000
 # (conversation id, activity id) of the activities accepted recently: a request
 # replayed with a still-valid token is acknowledged and dropped.
 ACTIVITY_DEDUP_MAX = 10_000
+# How long Redis remembers an accepted activity (longer than a Bot Connector token lives).
+ACTIVITY_DEDUP_TTL_SECONDS = 2 * 3600
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 2.0

@@ -18,6 +18,7 @@ from channels.botframework._common import (
     _BEARER,
     _TENANT,
     ACTIVITY_DEDUP_MAX,
+    ACTIVITY_DEDUP_TTL_SECONDS,
     ALGORITHM,
     BOTFRAMEWORK_ISSUER,
     BOTFRAMEWORK_OPENID_METADATA_URL,
@@ -44,6 +45,7 @@ from channels.botframework.activities import _account, _str_field, sender_id
 from channels.botframework.auth import OpenIdKeyStore, VerifiedToken
 from channels.botframework.cards import hero_card, to_teams_xml
 from channels.botframework.connector import BotConnectorClient, ConnectorTokenProvider, ConversationReference
+from channels.dedupe import RecentIds, SharedRecentIds
 from channels.guard import Rejected, load_json, read_body, text_problem
 from channels.limits import TOO_LONG_RESPONSE
 from channels.texts import channel_text
@@ -165,7 +167,8 @@ class TeamsInput(InputChannel):
         self._turn_locks: dict[str, asyncio.Lock] = {}
         self._turn_waiting: dict[str, int] = {}
         self._greeted: OrderedDict[tuple[str, str], float] = OrderedDict()
-        self._delivered: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # Shared by every replica when REDIS_URL is set (channels.dedupe), per process otherwise.
+        self._delivered = SharedRecentIds.from_env("teams", RecentIds(ACTIVITY_DEDUP_MAX), ACTIVITY_DEDUP_TTL_SECONDS)
 
     # -- authentication ----------------------------------------------------------
 
@@ -471,7 +474,7 @@ class TeamsInput(InputChannel):
             if error.too_large:
                 return _error(413, "payload_too_large", str(error))
             return _error(400, "invalid_activity", str(error))
-        if messages and not self._first_delivery(activity):
+        if messages and not await self._first_delivery(activity):
             logger.info("teams: activity %s already received, replay ignored", activity.get("id"))
             return response.json({"status": "accepted"})
         for message in messages:
@@ -484,21 +487,14 @@ class TeamsInput(InputChannel):
             self._dispatch(message, on_new_message)
         return response.json({"status": "accepted"})
 
-    def _first_delivery(self, activity: Mapping[str, Any]) -> bool:
+    async def _first_delivery(self, activity: Mapping[str, Any]) -> bool:
         """False when this activity (conversation, id) was accepted moments ago: a replay."""
         activity_id = _str_field(activity, "id")
         conversation = activity.get("conversation")
         conversation_id = _str_field(conversation, "id") if isinstance(conversation, dict) else None
         if activity_id is None or conversation_id is None:
             return True
-        key = (conversation_id, activity_id)
-        if key in self._delivered:
-            self._delivered.move_to_end(key)
-            return False
-        self._delivered[key] = None
-        while len(self._delivered) > ACTIVITY_DEDUP_MAX:
-            self._delivered.popitem(last=False)
-        return True
+        return await self._delivered.add(f"{conversation_id}\x1f{activity_id}")
 
 
 def _answer_only(text: str) -> OnNewMessage:
