@@ -12,6 +12,7 @@ customer, a per-request timeout and a global deadline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -158,14 +159,12 @@ async def run_load(base_url: str, settings: LoadSettings, run_tag: str) -> tuple
             for customer, conversation in zip(customers, conversations, strict=True)
         ]
         # The deadline bounds the run; a request still in flight gets its own timeout on top.
-        done, pending = await asyncio.wait(tasks, timeout=settings.deadline_s + settings.request_timeout_s + 5)
+        _done, pending = await asyncio.wait(tasks, timeout=settings.deadline_s + settings.request_timeout_s + 5)
         for task in pending:
             task.cancel()
         for task in pending:
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await task
-            except asyncio.CancelledError:
-                pass
         for customer, task in zip(customers, tasks, strict=True):
             if task in pending:
                 customer.cut_by_deadline = True

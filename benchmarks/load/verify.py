@@ -126,10 +126,15 @@ def check_conversation(
     got_counts = Counter(got)
     for text, count in sent_counts.items():
         if got_counts[text] < count:
-            report.add("lost", sender, f"{text[:40]!r} sent {count}×, recorded {got_counts[text]}×", count - got_counts[text])
+            report.add(
+                "lost", sender, f"{text[:40]!r} sent {count}×, recorded {got_counts[text]}×", count - got_counts[text]
+            )
         elif got_counts[text] > count:
             report.add(
-                "duplicated", sender, f"{text[:40]!r} sent {count}×, recorded {got_counts[text]}×", got_counts[text] - count
+                "duplicated",
+                sender,
+                f"{text[:40]!r} sent {count}×, recorded {got_counts[text]}×",
+                got_counts[text] - count,
             )
     if got_counts == sent_counts and got != list(expected.sent):
         report.add("reordered", sender, f"recorded {[t[:12] for t in got]}")
@@ -167,10 +172,14 @@ def verify(
         if customer.finished and not numbers:
             report.add("missing_ticket", customer.sender, "finished conversation without a ticket")
         if len(numbers) > 1:
-            report.add("duplicate_ticket", customer.sender, f"{len(numbers)} tickets: {sorted(numbers)}", len(numbers) - 1)
+            report.add(
+                "duplicate_ticket", customer.sender, f"{len(numbers)} tickets: {sorted(numbers)}", len(numbers) - 1
+            )
     for conversation_id, numbers in by_sender.items():
         if conversation_id.startswith(run_prefix) and conversation_id not in known:
-            report.add("orphan_ticket", conversation_id, f"tickets {sorted(numbers)} of an unknown conversation", len(numbers))
+            report.add(
+                "orphan_ticket", conversation_id, f"tickets {sorted(numbers)} of an unknown conversation", len(numbers)
+            )
     return report
 
 

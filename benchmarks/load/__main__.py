@@ -1,0 +1,304 @@
+"""Load benchmark: N concurrent simulated customers per profile, then a check of every tracker.
+
+    .venv/bin/python -m benchmarks.load --profiles single,replicated --users 10,50,100
+    .venv/bin/python -m benchmarks.load --quick        # single profile, 3 customers, short think time
+
+For each profile and each N (in that order, one at a time: the machine has 2 cores), the
+profile is started fresh with the clock frozen at ``tests.live.INSIDE_HOURS``, warmed up
+with one unmeasured conversation of each kind, then N customers run one conversation each
+(benchmarks/load/generator.py) while the sampler reads CPU and memory of every server
+process; afterwards the verifier reads every conversation's events and the tickets from
+the profile's database and the profile is stopped.
+
+Results: benchmarks/load/results/load.{json,md,png} (``--quick``: benchmarks/tmp/load-quick/);
+logs and scratch state in benchmarks/tmp/load/. Exit status 1 when any run has
+verification violations (the results are still written), 2 when a profile cannot start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import profiles
+from .conversations import KINDS
+from .generator import CustomerResult, LoadSettings, run_load
+from .report import chart, markdown
+from .sampler import Named, Sampler
+from .verify import Expected, load_from_database, verify
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.live import INSIDE_HOURS, free_port  # noqa: E402  (Wednesday 10:00 JST, as the live tests)
+
+RESULTS = ROOT / "benchmarks" / "load" / "results"
+WORK = ROOT / "benchmarks" / "tmp" / "load"
+
+
+def log(message: str) -> None:
+    print(f"[load {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def newest_model() -> str:
+    chosen = os.environ.get("TRIAGE_MODEL")
+    if chosen:
+        return chosen
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise SystemExit("no trained model: run `make train` first")
+    return str(models[-1])
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    import numpy as np
+
+    return float(np.percentile(np.asarray(values, dtype=float), q)) if values else None
+
+
+def summarise(customers: Sequence[CustomerResult], wall_s: float) -> dict[str, Any]:
+    results = [r for c in customers for r in c.results]
+    latencies = [r.latency_ms for r in results if r.latency_ms is not None]
+    answered = sum(1 for r in results if r.status == 200)
+    errors = Counter(r.error for r in results if r.error)
+    finished = sum(1 for c in customers if c.finished)
+    planned = sum(len(c.messages) for c in customers)
+    return {
+        "customers": len(customers),
+        "conversations_finished": finished,
+        "conversations_cut_by_deadline": sum(1 for c in customers if c.cut_by_deadline),
+        "messages_planned": planned,
+        "messages_sent": len(results),
+        "messages_answered": answered,
+        "errors": sum(errors.values()),
+        "errors_by_kind": dict(sorted(errors.items())),
+        "latency_ms": {
+            "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95),
+            "p99": percentile(latencies, 99),
+            "max": max(latencies) if latencies else None,
+            "mean": sum(latencies) / len(latencies) if latencies else None,
+            "n": len(latencies),
+        },
+        "wall_s": round(wall_s, 2),
+        "messages_per_s": answered / wall_s if wall_s > 0 else None,
+        "conversations_per_s": finished / wall_s if wall_s > 0 else None,
+        "by_kind": {
+            kind: {
+                "customers": sum(1 for c in customers if c.kind == kind),
+                "finished": sum(1 for c in customers if c.kind == kind and c.finished),
+            }
+            for kind in KINDS
+        },
+        "failed_customers": [c.as_dict() for c in customers if not c.finished][:10],
+    }
+
+
+def machine_info() -> dict[str, Any]:
+    def first(path: str, prefix: str) -> str:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                for line in handle:
+                    if line.startswith(prefix):
+                        return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return "unknown"
+
+    lscpu = (
+        subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout if shutil.which("lscpu") else ""
+    )
+    wanted = ("Architecture", "CPU(s)", "Model name", "Thread(s) per core", "Core(s) per socket", "Hypervisor vendor")
+    cpu = {
+        key.strip(): value.strip()
+        for key, _, value in (line.partition(":") for line in lscpu.splitlines())
+        if key.strip() in wanted
+    }
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return {
+        "cpu_model": cpu.get("Model name") or first("/proc/cpuinfo", "model name"),
+        "cores": os.cpu_count(),
+        "lscpu": cpu,
+        "ram_gb": round(int(first("/proc/meminfo", "MemTotal").split()[0]) / 2**20, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "git_commit": commit or None,
+    }
+
+
+async def _warm_up(url: str, tag: str) -> int:
+    customers, _ = await run_load(
+        url, LoadSettings(users=len(KINDS), think_min_s=0, think_max_s=0, ramp_s=0, deadline_s=300), tag
+    )
+    return sum(1 for c in customers if c.finished)
+
+
+def one_run(profile: str, users: int, args: argparse.Namespace, settings: LoadSettings) -> dict[str, Any]:
+    stamp = time.strftime("%H%M%S")
+    tag = f"{profile[0]}{users}-{stamp}"
+    state = WORK / f"{profile}-{users}-{stamp}"
+    state.mkdir(parents=True, exist_ok=True)
+    server_log = state / "servers.log"
+    log(f"{profile}, N={users}: starting the profile (state in {state.relative_to(ROOT)})")
+    started = time.monotonic()
+    if profile == "single":
+        running = profiles.start_single(args.model, state, INSIDE_HOURS)
+    else:
+        running = profiles.start_replicated(state, INSIDE_HOURS, free_port(), args.replicas, server_log)
+    ready_s = time.monotonic() - started
+    try:
+        log(f"{profile}, N={users}: ready in {ready_s:.0f} s at {running.url}; warming up")
+        warmed = asyncio.run(_warm_up(running.url, f"w{tag}"))
+        named = [Named(str(p["name"]), int(p["pid"])) for p in running.processes if p.get("pid")]
+        named.append(Named("load-generator", os.getpid()))
+        sampler = Sampler(named, interval_s=0.5)
+        sampler.start()
+        customers, wall = asyncio.run(run_load(running.url, settings, tag))
+        resources = sampler.stop()
+        summary = summarise(customers, wall)
+        log(
+            f"{profile}, N={users}: {summary['conversations_finished']}/{users} finished, "
+            f"{summary['messages_answered']} messages in {wall:.0f} s, {summary['errors']} errors, "
+            f"p50/p95/p99 {summary['latency_ms']['p50'] or 0:.0f}/{summary['latency_ms']['p95'] or 0:.0f}/"
+            f"{summary['latency_ms']['p99'] or 0:.0f} ms"
+        )
+        prefix = f"load-{tag}-"
+        events, tickets = load_from_database(running.database_url, prefix)
+        expected = [Expected(c.sender, tuple(c.sent), c.tokens, c.finished) for c in customers]
+        check = verify(expected, events, tickets, prefix).as_dict()
+        log(f"{profile}, N={users}: verification {check['total_violations']} violations {check['violations']}")
+    finally:
+        profiles.stop(running, server_log)
+    if not args.keep_state:
+        shutil.rmtree(state, ignore_errors=True)
+    return {
+        "profile": profile,
+        "users": users,
+        "url": running.url,
+        "ready_s": round(ready_s, 1),
+        "warm_up_finished": warmed,
+        "processes": [{"name": p["name"], "port": p.get("port")} for p in running.processes],
+        **summary,
+        "resources": resources,
+        "verification": check,
+    }
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profiles", default="single,replicated", help="comma-separated: single, replicated")
+    parser.add_argument("--users", default="10,50,100", help="comma-separated numbers of concurrent customers")
+    parser.add_argument("--quick", action="store_true", help="single profile, 3 customers, short think time")
+    parser.add_argument("--think", default="1,3", help="think time range in seconds, e.g. 1,3")
+    parser.add_argument("--ramp", type=float, default=10.0, help="customers start within this many seconds")
+    parser.add_argument("--timeout", type=float, default=60.0, help="per-request timeout (s)")
+    parser.add_argument("--deadline", type=float, default=900.0, help="global deadline per run (s)")
+    parser.add_argument("--replicas", type=int, default=2, help="RASA_REPLICAS for the replicated profile")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--model", default=None, help="model (default: $TRIAGE_MODEL or the newest in models/)")
+    parser.add_argument("--out", type=Path, default=None, help="results folder")
+    parser.add_argument("--keep-state", action="store_true", help="keep each run's databases and logs")
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the earlier results of the profiles not run now (from load.json)"
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.profiles, args.users, args.think, args.ramp = "single", "3", "0.2,0.5", 1.0
+    args.model = args.model or newest_model()
+    args.out = args.out or (ROOT / "benchmarks" / "tmp" / "load-quick" if args.quick else RESULTS)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    think = [float(x) for x in args.think.split(",")]
+    chosen = [p.strip() for p in args.profiles.split(",") if p.strip()]
+    counts = [int(x) for x in args.users.split(",") if x.strip()]
+    unknown = set(chosen) - {"single", "replicated"}
+    if unknown:
+        raise SystemExit(f"unknown profile(s): {sorted(unknown)}")
+    WORK.mkdir(parents=True, exist_ok=True)
+    runs: list[dict[str, Any]] = []
+    skipped: list[dict[str, str]] = []
+    for profile in chosen:
+        if profile == "replicated" and not profiles.replicated_available():
+            log("replicated: scripts/prod.sh does not exist: skipped")
+            skipped.append({"profile": profile, "reason": "scripts/prod.sh does not exist"})
+            continue
+        for users in counts:
+            settings = LoadSettings(
+                users=users,
+                think_min_s=think[0],
+                think_max_s=think[-1],
+                ramp_s=args.ramp,
+                request_timeout_s=args.timeout,
+                deadline_s=args.deadline,
+                seed=args.seed,
+            )
+            try:
+                runs.append(one_run(profile, users, args, settings))
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                log(f"{profile}, N={users}: could not run: {exc}")
+                skipped.append({"profile": profile, "users": str(users), "reason": str(exc)[:500]})
+    report = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "model": Path(args.model).name,
+        "settings": {
+            "think_s": think,
+            "ramp_s": args.ramp,
+            "request_timeout_s": args.timeout,
+            "deadline_s": args.deadline,
+            "seed": args.seed,
+            "replicas": args.replicas,
+            "clock": INSIDE_HOURS,
+            "conversation_kinds": list(KINDS),
+            "quick": args.quick,
+        },
+        "note": "The load generator runs on the same 2 cores as the servers (its CPU is reported as load-generator).",
+        "runs": runs,
+        "skipped": skipped,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    previous = args.out / "load.json"
+    if args.merge and previous.exists():
+        earlier = json.loads(previous.read_text(encoding="utf-8"))
+        kept = [r for r in earlier.get("runs", []) if r["profile"] not in chosen]
+        report["runs"] = kept + runs
+        report["merged_from"] = {"date": earlier.get("date"), "profiles": sorted({r["profile"] for r in kept})}
+    (args.out / "load.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (args.out / "load.md").write_text(markdown(report), encoding="utf-8")
+    if report["runs"]:
+        chart(report, args.out / "load.png")
+    log(f"results in {args.out}")
+    bad = [r for r in runs if r["verification"]["total_violations"]]
+    if bad:
+        banner = "!" * 78
+        print(f"\n{banner}\nVERIFICATION FAILED in {len(bad)} run(s):", file=sys.stderr)
+        for run in bad:
+            ver = run["verification"]
+            print(f"  {run['profile']} N={run['users']}: {ver['violations']}", file=sys.stderr)
+            for example in ver["examples"][:5]:
+                print(f"    {example}", file=sys.stderr)
+        print(banner, file=sys.stderr)
+        return 1
+    return 2 if skipped and not runs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

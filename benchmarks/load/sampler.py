@@ -1,0 +1,151 @@
+"""CPU and memory of the servers during a run, read from /proc every ~0.5 s.
+
+Each named process of ``processes.json`` is sampled together with all its descendants
+(a supervisor's or nginx's workers, Rasa's sub-processes): CPU time (utime+stime) and
+resident memory of the whole tree. Reported per process: mean CPU % over the run (100 % =
+one core), CPU seconds, peak RSS of the tree as sampled, and the kernel's own high-water
+mark (VmHWM) of the main pid, which also catches a peak between two samples.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True)
+class Named:
+    name: str
+    pid: int
+
+
+def _stat(pid: int) -> tuple[int, int, int] | None:
+    """(ppid, cpu ticks, rss pages) of one pid, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as handle:
+            raw = handle.read()
+    except OSError:
+        return None
+    fields = raw[raw.rfind(")") + 2 :].split()  # the command name may contain spaces
+    return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[21])
+
+
+def _all_stats() -> dict[int, tuple[int, int, int]]:
+    stats: dict[int, tuple[int, int, int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _stat(int(entry))
+            if stat is not None:
+                stats[int(entry)] = stat
+    return stats
+
+
+def tree(root: int, stats: dict[int, tuple[int, int, int]]) -> set[int]:
+    """``root`` and its descendants."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in stats.items():
+        children.setdefault(ppid, []).append(pid)
+    found: set[int] = set()
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        if pid in found or pid not in stats:
+            continue
+        found.add(pid)
+        stack.extend(children.get(pid, ()))
+    return found
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
+@dataclass
+class _Track:
+    first_ticks: dict[int, int] = field(default_factory=dict)  # per pid, when first seen
+    last_ticks: dict[int, int] = field(default_factory=dict)
+    peak_rss_bytes: int = 0
+    peak_hwm_mb: float | None = None
+    samples: int = 0
+    alive: bool = True
+
+
+class Sampler:
+    """Samples the given processes in a background thread between start() and stop()."""
+
+    def __init__(self, processes: list[Named], interval_s: float = 0.5) -> None:
+        self.processes = processes
+        self.interval_s = interval_s
+        self.tracks = {p.name: _Track() for p in processes}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._started = 0.0
+        self._stopped = 0.0
+
+    def start(self) -> None:
+        self._started = time.monotonic()
+        self.sample()
+        self._thread.start()
+
+    def stop(self) -> dict[str, dict[str, Any]]:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.sample()
+        self._stopped = time.monotonic()
+        return self.summary()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.sample()
+
+    def sample(self) -> None:
+        stats = _all_stats()
+        for process in self.processes:
+            track = self.tracks[process.name]
+            pids = tree(process.pid, stats)
+            track.alive = bool(pids)
+            if not pids:
+                continue
+            track.samples += 1
+            rss = 0
+            for pid in pids:
+                _, ticks, pages = stats[pid]
+                track.first_ticks.setdefault(pid, ticks)
+                track.last_ticks[pid] = ticks
+                rss += pages * PAGE
+            track.peak_rss_bytes = max(track.peak_rss_bytes, rss)
+            hwm = vm_hwm_mb(process.pid)
+            if hwm is not None:
+                track.peak_hwm_mb = max(track.peak_hwm_mb or 0.0, hwm)
+
+    def summary(self) -> dict[str, dict[str, Any]]:
+        wall = max(self._stopped - self._started, 1e-9)
+        result: dict[str, dict[str, Any]] = {}
+        for process in self.processes:
+            track = self.tracks[process.name]
+            ticks = sum(track.last_ticks[pid] - track.first_ticks[pid] for pid in track.last_ticks)
+            cpu_s = ticks / TICKS
+            result[process.name] = {
+                "pid": process.pid,
+                "cpu_s": round(cpu_s, 2),
+                "cpu_percent": round(100.0 * cpu_s / wall, 1),
+                "peak_rss_mb": round(track.peak_rss_bytes / 2**20, 1),
+                "vm_hwm_mb": None if track.peak_hwm_mb is None else round(track.peak_hwm_mb, 1),
+                "processes_seen": len(track.last_ticks),
+                "samples": track.samples,
+                "alive_at_end": track.alive,
+            }
+        return result
