@@ -1,0 +1,162 @@
+"""The load benchmark's verifier on synthetic trackers: every kind of damage is caught."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from benchmarks.load.conversations import KINDS, conversation_for
+from benchmarks.load.generator import check_replies
+from benchmarks.load.verify import VIOLATION_KINDS, Expected, Report, check_conversation, verify
+
+PREFIX = "load-t-"
+A = Expected(f"{PREFIX}0000", ("本番が止まっています", "株式会社A商事", "山田 A", "はい"), ("株式会社A商事", "山田 A"))
+B = Expected(f"{PREFIX}0001", ("料金は？", "株式会社B商事", "佐藤 B", "はい"), ("株式会社B商事", "佐藤 B"))
+
+
+def user(text: str) -> dict[str, Any]:
+    return {"event": "user", "text": text}
+
+
+def bot(text: str) -> dict[str, Any]:
+    return {"event": "bot", "text": text}
+
+
+def healthy(expected: Expected, ticket: str = "PS-20261125-0001") -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = [{"event": "action", "text": None}, {"event": "session_started"}]
+    for number, text in enumerate(expected.sent):
+        events += [user(text), {"event": "action"}, bot(f"reply {number}")]
+    events.append(bot(f"【受付番号】{ticket}"))
+    return events
+
+
+def run(events_a: list[dict[str, Any]], tickets: list[tuple[str, str | None]] | None = None) -> Report:
+    if tickets is None:
+        tickets = [("PS-20261125-0001", A.sender), ("PS-20261125-0002", B.sender)]
+    return verify([A, B], {A.sender: events_a, B.sender: healthy(B, "PS-20261125-0002")}, tickets, PREFIX)
+
+
+def only(report: Report) -> dict[str, int]:
+    return {kind: count for kind, count in report.violations.items() if count}
+
+
+def test_a_healthy_run_has_no_violations() -> None:
+    report = run(healthy(A))
+    assert report.total == 0, report.examples
+    assert report.conversations == 2 and report.tickets == 2
+
+
+def test_a_lost_message_is_detected() -> None:
+    events = [e for e in healthy(A) if e.get("text") != "山田 A"]
+    assert only(run(events)) == {"lost": 1}
+
+
+def test_a_duplicated_message_is_detected() -> None:
+    events = healthy(A)
+    events[5:5] = [user("本番が止まっています"), bot("again")]
+    assert only(run(events)) == {"duplicated": 1}
+
+
+def test_reordered_messages_are_detected() -> None:
+    events = healthy(A)
+    first, second = events.index(user("株式会社A商事")), events.index(user("山田 A"))
+    events[first], events[second] = events[second], events[first]
+    assert only(run(events)) == {"reordered": 1}
+
+
+def test_an_event_of_another_conversation_is_detected() -> None:
+    events = healthy(A)
+    events[5:5] = [user("株式会社B商事"), bot("お名前を教えてください")]
+    report = run(events)
+    assert only(report) == {"interleaved": 1}
+    assert B.sender in report.examples[0]
+
+
+def test_a_message_nobody_sent_is_detected() -> None:
+    events = healthy(A)
+    events.insert(3, user("ほかの誰かの質問"))
+    assert only(run(events)) == {"interleaved": 1, "unanswered": 1}
+
+
+def test_a_bot_reply_naming_another_conversations_ticket_is_detected() -> None:
+    events = healthy(A)
+    events.append(bot("【受付番号】PS-20261125-0002"))
+    assert only(run(events)) == {"interleaved": 1}
+
+
+def test_an_unanswered_message_is_detected() -> None:
+    events = healthy(A)
+    del events[events.index(bot("reply 1"))]
+    assert only(run(events)) == {"unanswered": 1}
+    events = [
+        e for e in healthy(A) if e.get("event") != "bot" or e["text"] not in ("reply 3", "【受付番号】PS-20261125-0001")
+    ]
+    assert only(run(events)) == {"unanswered": 1}  # the last message too
+
+
+def test_a_missing_tracker_is_detected() -> None:
+    report = verify([A, B], {B.sender: healthy(B, "PS-20261125-0002")}, [("PS-20261125-0002", B.sender)], PREFIX)
+    assert only(report) == {"missing_tracker": 1, "missing_ticket": 1}
+
+
+def test_a_missing_ticket_is_detected_only_for_finished_conversations() -> None:
+    events = [e for e in healthy(A) if e.get("event") != "bot" or "受付番号" not in e["text"]]
+    assert only(run(events, [("PS-20261125-0002", B.sender)])) == {"missing_ticket": 1}
+    unfinished = Expected(A.sender, A.sent, A.tokens, finished=False)
+    report = verify(
+        [unfinished, B],
+        {A.sender: events, B.sender: healthy(B, "PS-20261125-0002")},
+        [("PS-20261125-0002", B.sender)],
+        PREFIX,
+    )
+    assert report.total == 0, report.examples
+
+
+def test_a_duplicate_ticket_is_detected() -> None:
+    tickets = [("PS-20261125-0001", A.sender), ("PS-20261125-0002", B.sender), ("PS-20261125-0003", A.sender)]
+    events = healthy(A)
+    assert only(run(events, tickets)) == {"duplicate_ticket": 1}
+
+
+def test_a_ticket_of_an_unknown_conversation_of_the_run_is_detected() -> None:
+    tickets = [("PS-20261125-0001", A.sender), ("PS-20261125-0002", B.sender), ("PS-20261125-0009", f"{PREFIX}0099")]
+    assert only(run(healthy(A), tickets)) == {"orphan_ticket": 1}
+
+
+def test_every_violation_kind_is_reported_even_when_zero() -> None:
+    assert list(run(healthy(A)).as_dict()["violations"]) == list(VIOLATION_KINDS)
+
+
+def test_check_conversation_rejects_unknown_kinds() -> None:
+    with pytest.raises(AssertionError):
+        Report().add("made_up", "x", "y")
+    report = Report()
+    check_conversation(A, healthy(A), {}, ["PS-20261125-0001"], report)
+    assert report.total == 0
+
+
+# ---------------------------------------------------------------- the scripts and the reply check
+def test_customers_have_unique_senders_tokens_and_valid_contact_details() -> None:
+    from tickets.contact import validate_company, validate_email, validate_person_name, validate_phone
+
+    conversations = [conversation_for(i, "t") for i in range(250)]
+    assert {c.kind for c in conversations} == set(KINDS)
+    tokens = [t for c in conversations for t in c.tokens]
+    assert len(tokens) == len(set(tokens))
+    for conversation in conversations:
+        if conversation.tokens:
+            company, name, phone, email = conversation.tokens
+            assert validate_company(company).value and validate_person_name(name).value
+            assert validate_phone(phone).value and validate_email(email).value
+            assert all(token in conversation.messages for token in conversation.tokens)
+
+
+def test_reply_check() -> None:
+    assert check_replies([], ("x",))[0] == "empty_reply"
+    assert check_replies({"error": 1}, ())[0] == "empty_reply"
+    assert check_replies([{"text": "深刻度B です"}], ("深刻度A",))[0] == "unexpected_reply"
+    assert check_replies([{"text": "深刻度A"}, {"text": "0120-17-0196"}], ("深刻度A", "0120-17-0196")) == (
+        None,
+        ["深刻度A", "0120-17-0196"],
+    )
