@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help run test install train chat tickets lint typecheck validate nlu-eval oneshot bench lock clean
+.PHONY: help run test install train chat tickets lint typecheck validate nlu-eval oneshot bench load lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Targets:\n"} /^[a-zA-Z_-]+:.*##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -43,6 +43,9 @@ oneshot: ## One-shot triage: JSON Lines on stdin → JSON Lines on stdout (make 
 
 bench: ## Side-by-side benchmark: ours vs char-n-gram DIET vs SpacyNLP+ja_ginza (~15 min; --quick via BENCH_ARGS)
 	@source scripts/common.sh && ensure_venv dev && $(PY) benchmarks/run.py $${BENCH_ARGS:-}
+
+load: ## Load benchmark: N concurrent customers per profile, tracker check (LOAD_ARGS="--profiles single,replicated --users 10,50,100", or --quick)
+	@source scripts/common.sh && ensure_venv dev && MODEL=$$(ensure_model) && $(PY) -m benchmarks.load --model $$MODEL $${LOAD_ARGS:-}
 
 lock: ## Re-pin constraints.txt from the current .venv
 	@{ echo "# Exact versions of every package in the environment (pip freeze of a working"; echo "# install on Python 3.10). Regenerate with: make lock"; .venv/bin/pip freeze --exclude-editable; } > constraints.txt
