@@ -1,5 +1,7 @@
 """Write the effective Rasa endpoints: endpoints.yml plus a tracker store on the same
-database as the intake tickets (``DATABASE_URL``).
+database as the intake tickets (``DATABASE_URL``), and — when ``REDIS_URL`` is set (the
+production profile, ``scripts/prod.sh``) — a Redis lock store, so that several Rasa
+replicas never process two messages of one conversation at the same time.
 
 - SQLite (the default, ``sqlite:///<repo>/.state/desk.db``): ``dialect: sqlite`` and the
   same file, so conversations and tickets live side by side and survive a restart;
@@ -20,6 +22,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -70,17 +73,55 @@ def tracker_store_config(database_url: str) -> dict[str, Any]:
     raise ValueError(f"DATABASE_URL must be sqlite:// or postgresql://, got {backend}://")
 
 
+# Redis database and key prefix of Rasa's conversation locks (the channels' dedupe keys
+# use the database in REDIS_URL with their own prefix).
+LOCK_STORE_KEY_PREFIX = "desk"
+LOCK_STORE_SOCKET_TIMEOUT = 5  # seconds; a Redis that does not answer fails the message, never hangs it
+
+
+def lock_store_config(redis_url: str) -> dict[str, Any]:
+    """Rasa ``RedisLockStore`` settings for ``redis[s]://[[user]:password@]host[:port][/db]``."""
+    parts = urlsplit(redis_url)
+    if parts.scheme not in ("redis", "rediss"):
+        raise ValueError(f"REDIS_URL must be redis:// or rediss://, got {parts.scheme or '(none)'}://")
+    database = parts.path.lstrip("/") or "0"
+    if not database.isdigit():
+        raise ValueError(f"REDIS_URL database must be a number, got {database!r}")
+    try:
+        port = parts.port or 6379
+    except ValueError as error:
+        raise ValueError(f"REDIS_URL port: {error}") from None
+    config: dict[str, Any] = {"type": "redis", "url": parts.hostname or "localhost", "port": port, "db": int(database)}
+    if parts.username:
+        config["username"] = unquote(parts.username)
+    if parts.password:
+        config["password"] = Quoted(unquote(parts.password))
+    if parts.scheme == "rediss":
+        config["use_ssl"] = True
+    config["key_prefix"] = LOCK_STORE_KEY_PREFIX
+    config["socket_timeout"] = LOCK_STORE_SOCKET_TIMEOUT
+    return config
+
+
 def effective_endpoints(base: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
     result = dict(base)
     result["tracker_store"] = tracker_store_config(TicketSettings.from_env(env).database_url)
+    redis_url = env.get("REDIS_URL", "").strip()
+    if redis_url:
+        result["lock_store"] = lock_store_config(redis_url)
     return result
 
 
 def describe(config: Mapping[str, Any]) -> str:
     store = config["tracker_store"]
     if store["dialect"] == "sqlite":
-        return f"conversations: SQLite {store['db']}"
-    return f"conversations: PostgreSQL {store['url']}:{store.get('port', 5432)}/{store['db']}"
+        text = f"conversations: SQLite {store['db']}"
+    else:
+        text = f"conversations: PostgreSQL {store['url']}:{store.get('port', 5432)}/{store['db']}"
+    lock = config.get("lock_store")
+    if lock:
+        text += f"; locks: Redis {lock['url']}:{lock['port']}/{lock['db']}"
+    return text
 
 
 def main(argv: list[str]) -> int:

@@ -9,7 +9,6 @@ with password (SCRAM) authentication over TCP. Absent binaries skip the tests, u
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import subprocess
@@ -19,14 +18,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy.postgres import as_postgres, find_bin_dir
 from tests.live import free_port
 
 PASSWORD = "pw-" + uuid.uuid4().hex[:12]  # per test session, never stored
 
 
-def find_bin_dir() -> Path | None:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
-    return Path(candidates[-1]).parent if candidates else None
+__all__ = ["PostgresServer", "find_bin_dir", "start_server"]
 
 
 @dataclass
@@ -45,10 +43,7 @@ class PostgresServer:
         return f"postgresql://postgres:{PASSWORD}@127.0.0.1:{self.port}/{database}"
 
     def _as_postgres(self, *command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        runner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        return subprocess.run(
-            [*runner, *command], check=True, capture_output=True, text=True, timeout=timeout, cwd=self.root
-        )
+        return as_postgres(*command, cwd=self.root, timeout=timeout)
 
     def start(self) -> None:
         begun = time.perf_counter()

@@ -1,0 +1,1 @@
+"""Production profile: local PostgreSQL, Redis and nginx configuration, and the replica supervisor (scripts/prod.sh)."""
