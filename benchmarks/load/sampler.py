@@ -1,10 +1,12 @@
 """CPU and memory of the servers during a run, read from /proc every ~0.5 s.
 
 Each named process of ``processes.json`` is sampled together with all its descendants
-(a supervisor's or nginx's workers, Rasa's sub-processes): CPU time (utime+stime) and
+(a supervisor's or nginx's workers, Rasa's sub-processes) except those that are named
+processes themselves (each counted once, under its own name): CPU time (utime+stime) and
 resident memory of the whole tree. Reported per process: mean CPU % over the run (100 % =
-one core), CPU seconds, peak RSS of the tree as sampled, and the kernel's own high-water
-mark (VmHWM) of the main pid, which also catches a peak between two samples.
+one core) and in the busiest sampling interval, CPU seconds, peak RSS of the tree as
+sampled, and the kernel's own high-water mark (VmHWM) of the main pid, which also catches
+a peak between two samples.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ def _all_stats() -> dict[int, tuple[int, int, int]]:
     return stats
 
 
-def tree(root: int, stats: dict[int, tuple[int, int, int]]) -> set[int]:
-    """``root`` and its descendants."""
+def tree(root: int, stats: dict[int, tuple[int, int, int]], stop: frozenset[int] = frozenset()) -> set[int]:
+    """``root`` and its descendants, not descending into the pids in ``stop`` (other named
+    processes: the single profile's servers are children of the benchmark process)."""
     children: dict[int, list[int]] = {}
     for pid, (ppid, _, _) in stats.items():
         children.setdefault(ppid, []).append(pid)
@@ -55,7 +58,7 @@ def tree(root: int, stats: dict[int, tuple[int, int, int]]) -> set[int]:
     stack = [root]
     while stack:
         pid = stack.pop()
-        if pid in found or pid not in stats:
+        if pid in found or pid not in stats or (pid != root and pid in stop):
             continue
         found.add(pid)
         stack.extend(children.get(pid, ()))
@@ -81,6 +84,8 @@ class _Track:
     peak_hwm_mb: float | None = None
     samples: int = 0
     alive: bool = True
+    previous_at: float | None = None
+    peak_cpu_percent: float = 0.0  # the busiest interval between two samples
 
 
 class Sampler:
@@ -112,20 +117,27 @@ class Sampler:
             self.sample()
 
     def sample(self) -> None:
+        at = time.monotonic()
         stats = _all_stats()
+        roots = frozenset(p.pid for p in self.processes)
         for process in self.processes:
             track = self.tracks[process.name]
-            pids = tree(process.pid, stats)
+            pids = tree(process.pid, stats, roots)
             track.alive = bool(pids)
             if not pids:
                 continue
             track.samples += 1
             rss = 0
+            delta = 0
             for pid in pids:
                 _, ticks, pages = stats[pid]
                 track.first_ticks.setdefault(pid, ticks)
+                delta += ticks - track.last_ticks.get(pid, ticks)
                 track.last_ticks[pid] = ticks
                 rss += pages * PAGE
+            if track.previous_at is not None and at - track.previous_at >= 0.2:
+                track.peak_cpu_percent = max(track.peak_cpu_percent, 100.0 * delta / TICKS / (at - track.previous_at))
+            track.previous_at = at
             track.peak_rss_bytes = max(track.peak_rss_bytes, rss)
             hwm = vm_hwm_mb(process.pid)
             if hwm is not None:
@@ -142,6 +154,7 @@ class Sampler:
                 "pid": process.pid,
                 "cpu_s": round(cpu_s, 2),
                 "cpu_percent": round(100.0 * cpu_s / wall, 1),
+                "cpu_percent_peak": round(track.peak_cpu_percent, 1),
                 "peak_rss_mb": round(track.peak_rss_bytes / 2**20, 1),
                 "vm_hwm_mb": None if track.peak_hwm_mb is None else round(track.peak_hwm_mb, 1),
                 "processes_seen": len(track.last_ticks),

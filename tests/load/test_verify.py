@@ -160,3 +160,14 @@ def test_reply_check() -> None:
         None,
         ["深刻度A", "0120-17-0196"],
     )
+
+
+def test_sampler_trees_do_not_count_another_named_process() -> None:
+    from benchmarks.load.sampler import tree
+
+    # pid: (ppid, ticks, rss pages) — 10 is the benchmark, 20 and 30 its server children, 21 a worker of 20
+    stats = {10: (1, 5, 1), 20: (10, 50, 9), 21: (20, 7, 3), 30: (10, 4, 2), 40: (1, 1, 1)}
+    assert tree(10, stats) == {10, 20, 21, 30}
+    assert tree(10, stats, frozenset({10, 20, 30})) == {10}
+    assert tree(20, stats, frozenset({10, 20, 30})) == {20, 21}
+    assert tree(99, stats) == set()
