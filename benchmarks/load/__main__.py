@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.live import INSIDE_HOURS, free_port  # noqa: E402  (Wednesday 10:00 JST, as the live tests)
+from tests.live import INSIDE_HOURS  # noqa: E402  (Wednesday 10:00 JST, as the live tests)
 
 RESULTS = ROOT / "benchmarks" / "load" / "results"
 WORK = ROOT / "benchmarks" / "tmp" / "load"
@@ -141,10 +141,10 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-async def _warm_up(url: str, tag: str) -> int:
-    customers, _ = await run_load(
-        url, LoadSettings(users=len(KINDS), think_min_s=0, think_max_s=0, ramp_s=0, deadline_s=300), tag
-    )
+async def _warm_up(url: str, tag: str, copies: int) -> int:
+    """Every kind of conversation ``copies`` times, at once (so each replica gets some)."""
+    settings = LoadSettings(users=len(KINDS) * copies, think_min_s=0, think_max_s=0, ramp_s=0, deadline_s=300)
+    customers, _ = await run_load(url, settings, tag)
     return sum(1 for c in customers if c.finished)
 
 
@@ -159,17 +159,18 @@ def one_run(profile: str, users: int, args: argparse.Namespace, settings: LoadSe
     if profile == "single":
         running = profiles.start_single(args.model, state, INSIDE_HOURS)
     else:
-        running = profiles.start_replicated(state, INSIDE_HOURS, free_port(), args.replicas, server_log)
+        running = profiles.start_replicated(args.model, state, INSIDE_HOURS, args.replicas, server_log)
     ready_s = time.monotonic() - started
     try:
         log(f"{profile}, N={users}: ready in {ready_s:.0f} s at {running.url}; warming up")
-        warmed = asyncio.run(_warm_up(running.url, f"w{tag}"))
+        warmed = asyncio.run(_warm_up(running.url, f"w{tag}", 1 if profile == "single" else args.replicas))
         named = [Named(str(p["name"]), int(p["pid"])) for p in running.processes if p.get("pid")]
         named.append(Named("load-generator", os.getpid()))
-        sampler = Sampler(named, interval_s=0.5)
+        sampler = Sampler(named, interval_s=0.5, source=state / "processes.json" if profile != "single" else None)
         sampler.start()
         customers, wall = asyncio.run(run_load(running.url, settings, tag))
         resources = sampler.stop()
+        machine_cpu = sampler.machine()
         summary = summarise(customers, wall)
         log(
             f"{profile}, N={users}: {summary['conversations_finished']}/{users} finished, "
@@ -195,6 +196,7 @@ def one_run(profile: str, users: int, args: argparse.Namespace, settings: LoadSe
         "processes": [{"name": p["name"], "port": p.get("port")} for p in running.processes],
         **summary,
         "resources": resources,
+        "machine_cpu": machine_cpu,
         "verification": check,
     }
 

@@ -83,29 +83,49 @@ def replicated_available() -> bool:
     return PROD_SH.exists()
 
 
-def _prod_env(state: Path, port: int, now: str, replicas: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PROD_DIR": str(state),
-        "PROD_PORT": str(port),
-        "RASA_REPLICAS": str(replicas),
-        "DESK_NOW": now,
-    }
+def prod_env(state: Path, now: str, replicas: int, model: str) -> dict[str, str]:
+    """Environment of ``scripts/prod.sh``: its own state folder, the frozen clock, the model,
+    and a free port for every server (others may run the profile on its default ports)."""
+    from tests.live import free_port
+
+    ports: set[int] = set()
+
+    def fresh() -> int:
+        while (port := free_port()) in ports:
+            pass
+        ports.add(port)
+        return port
+
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        {
+            "PROD_DIR": str(state),
+            "PROD_PORT": str(fresh()),
+            "RASA_REPLICAS": str(replicas),
+            "PROD_RASA_PORTS": ",".join(str(fresh()) for _ in range(replicas)),
+            "PROD_ACTION_PORT": str(fresh()),
+            "PROD_PG_PORT": str(fresh()),
+            "PROD_REDIS_PORT": str(fresh()),
+            "PROD_MODEL": model,
+            "DESK_NOW": now,
+        }
+    )
+    return env
 
 
-def start_replicated(state: Path, now: str, port: int, replicas: int, log: Path) -> Running:
-    """``scripts/prod.sh start`` with its own state folder and port; returns when healthy."""
+def start_replicated(model: str, state: Path, now: str, replicas: int, log: Path) -> Running:
+    """``scripts/prod.sh start`` with its own state folder and ports; returns when healthy."""
     if not replicated_available():
         raise RuntimeError("scripts/prod.sh does not exist (yet): the replicated profile cannot run")
     state.mkdir(parents=True, exist_ok=True)
-    env = _prod_env(state, port, now, replicas)
+    env = prod_env(state, now, replicas, model)
     with log.open("ab") as out:
         completed = subprocess.run(
             ["bash", str(PROD_SH), "start"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=out, timeout=900
         )
     printed = completed.stdout.decode("utf-8", "replace").strip()
     if completed.returncode != 0:
-        stop_replicated(state, now, port, replicas, log)
+        stop_replicated(env, log)
         raise RuntimeError(f"scripts/prod.sh start failed ({completed.returncode}); see {log}")
     values = read_env_file(state / "env")
     url = values.get("PROD_URL") or printed.splitlines()[-1].strip()
@@ -113,17 +133,15 @@ def start_replicated(state: Path, now: str, port: int, replicas: int, log: Path)
     return Running("replicated", url, values["DATABASE_URL"], processes, state, env=env)
 
 
-def stop_replicated(state: Path, now: str, port: int, replicas: int, log: Path) -> None:
+def stop_replicated(env: dict[str, str], log: Path) -> None:
     with log.open("ab") as out:
         subprocess.run(
-            ["bash", str(PROD_SH), "stop"],
-            cwd=ROOT, env=_prod_env(state, port, now, replicas), stdout=out, stderr=out, timeout=300, check=False,
-        )  # fmt: skip
+            ["bash", str(PROD_SH), "stop"], cwd=ROOT, env=env, stdout=out, stderr=out, timeout=300, check=False
+        )
 
 
 def stop(running: Running, log: Path) -> None:
     if running.profile == "single":
         running.handle.stop()
     else:
-        env = running.env
-        stop_replicated(running.state, env["DESK_NOW"], int(env["PROD_PORT"]), int(env["RASA_REPLICAS"]), log)
+        stop_replicated(running.env, log)

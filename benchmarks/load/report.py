@@ -24,8 +24,8 @@ def _servers(run: dict[str, Any]) -> list[str]:
 def results_table(report: dict[str, Any]) -> str:
     lines = [
         "| profile | N | finished | messages | errors | p50 ms | p95 ms | p99 ms | msg/s | conv/s "
-        "| CPU % (per process) | peak RSS MB (per process) | verification |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+        "| CPU % (per process) | machine CPU % (others) | peak RSS MB (per process) | verification |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|",
     ]
     for run in report["runs"]:
         latency = run["latency_ms"]
@@ -34,6 +34,8 @@ def results_table(report: dict[str, Any]) -> str:
         cpu = ", ".join(f"{n} {resources[n]['cpu_percent']:.0f}" for n in servers)
         cpu += f"; generator {resources['load-generator']['cpu_percent']:.0f}" if "load-generator" in resources else ""
         rss = ", ".join(f"{n} {resources[n]['peak_rss_mb']:.0f}" for n in servers)
+        whole = run.get("machine_cpu") or {}
+        machine = f"{whole['cpu_percent']:.0f} ({whole['others_cpu_percent']:.0f})" if "cpu_percent" in whole else "–"
         ver = run["verification"]
         verdict = (
             "ok (0 violations)"
@@ -47,7 +49,7 @@ def results_table(report: dict[str, Any]) -> str:
             f"| {run['profile']} | {run['users']} | {run['conversations_finished']}/{run['customers']} "
             f"| {run['messages_answered']} | {errors} | {_ms(latency['p50'])} | {_ms(latency['p95'])} "
             f"| {_ms(latency['p99'])} | {_num(run['messages_per_s'])} | {_num(run['conversations_per_s'], '{:.2f}')} "
-            f"| {cpu} | {rss} | {verdict} |"
+            f"| {cpu} | {machine} | {rss} | {verdict} |"
         )
     return "\n".join(lines)
 
@@ -67,7 +69,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"{settings['think_s'][0]:g}–{settings['think_s'][-1]:g} s, starting within {settings['ramp_s']:g} s; "
         f"request timeout {settings['request_timeout_s']:g} s, run deadline {settings['deadline_s']:g} s; "
         f"clock frozen at {settings['clock']}.",
-        f"- **Note:** {report['note']} Latency is per message (REST request → replies). "
+        f'- **Note:** {report["note"]} Other users of the machine: "machine CPU %" is the whole machine over '
+        "the run (100 % = one core, 200 % = both), in brackets the part no process of the benchmark used. "
+        "Latency is per message (REST request → replies). "
         "msg/s and conv/s are over the whole run, think time included: with few customers they measure "
         "the offered load, not the capacity.",
         "- **Errors:** non-200, timeouts, connection errors and replies that are not what the script expects "
@@ -115,6 +119,8 @@ def chart(report: dict[str, Any], path: Path) -> None:
         generator_cpu = [r["resources"].get("load-generator", {}).get("cpu_percent", 0) for r in mine]
         cpu_axis.plot(users, servers_cpu, "-", marker="o", color=colours[profile], label=f"{profile}: servers")
         cpu_axis.plot(users, generator_cpu, ":", marker="x", color=colours[profile], label=f"{profile}: generator")
+        others = [(r.get("machine_cpu") or {}).get("others_cpu_percent", float("nan")) for r in mine]
+        cpu_axis.plot(users, others, "-.", marker="s", color=colours[profile], alpha=0.5, label=f"{profile}: others")
     latency_axis.set(title="Latency per message", xlabel="concurrent customers (N)", ylabel="ms")
     latency_axis.set_yscale("log")
     throughput_axis.set(

@@ -6,15 +6,18 @@ processes themselves (each counted once, under its own name): CPU time (utime+st
 resident memory of the whole tree. Reported per process: mean CPU % over the run (100 % =
 one core) and in the busiest sampling interval, CPU seconds, peak RSS of the tree as
 sampled, and the kernel's own high-water mark (VmHWM) of the main pid, which also catches
-a peak between two samples.
+a peak between two samples. With a supervisor's processes.json as ``source``, a restarted
+process is followed to its new pid and the restart counted.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -65,6 +68,15 @@ def tree(root: int, stats: dict[int, tuple[int, int, int]], stop: frozenset[int]
     return found
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine, all cores (/proc/stat)."""
+    with open("/proc/stat", encoding="utf-8") as handle:
+        values = [int(v) for v in handle.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    total = sum(values[:8])  # guest time is already counted in user
+    return total - idle, total
+
+
 def vm_hwm_mb(pid: int) -> float | None:
     try:
         with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
@@ -86,21 +98,28 @@ class _Track:
     alive: bool = True
     previous_at: float | None = None
     peak_cpu_percent: float = 0.0  # the busiest interval between two samples
+    pids: list[int] = field(default_factory=list)  # main pids in order: more than one = restarted
 
 
 class Sampler:
     """Samples the given processes in a background thread between start() and stop()."""
 
-    def __init__(self, processes: list[Named], interval_s: float = 0.5) -> None:
-        self.processes = processes
+    def __init__(self, processes: list[Named], interval_s: float = 0.5, source: Path | None = None) -> None:
+        """``source``: processes.json to re-read at every sample (a supervisor rewrites it
+        when it restarts a process: the new pid is followed under the same name)."""
+        self.processes = list(processes)
         self.interval_s = interval_s
-        self.tracks = {p.name: _Track() for p in processes}
+        self.source = source
+        self.tracks = {p.name: _Track(pids=[p.pid]) for p in processes}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._started = 0.0
         self._stopped = 0.0
+        self._machine_start = (0, 0)
+        self._machine_stop = (0, 0)
 
     def start(self) -> None:
+        self._machine_start = machine_ticks()
         self._started = time.monotonic()
         self.sample()
         self._thread.start()
@@ -110,13 +129,29 @@ class Sampler:
         self._thread.join(timeout=10)
         self.sample()
         self._stopped = time.monotonic()
+        self._machine_stop = machine_ticks()
         return self.summary()
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
             self.sample()
 
+    def _refresh(self) -> None:
+        if self.source is None:
+            return
+        try:
+            listed = json.loads(self.source.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # being rewritten: the next sample reads it
+        current = {str(e.get("name")): e.get("pid") for e in listed if isinstance(e, dict)}
+        for index, process in enumerate(self.processes):
+            pid = current.get(process.name)
+            if isinstance(pid, int) and pid > 0 and pid != process.pid:
+                self.processes[index] = Named(process.name, pid)
+                self.tracks[process.name].pids.append(pid)
+
     def sample(self) -> None:
+        self._refresh()
         at = time.monotonic()
         stats = _all_stats()
         roots = frozenset(p.pid for p in self.processes)
@@ -158,7 +193,18 @@ class Sampler:
                 "peak_rss_mb": round(track.peak_rss_bytes / 2**20, 1),
                 "vm_hwm_mb": None if track.peak_hwm_mb is None else round(track.peak_hwm_mb, 1),
                 "processes_seen": len(track.last_ticks),
+                "restarts": len(track.pids) - 1,
                 "samples": track.samples,
                 "alive_at_end": track.alive,
             }
         return result
+
+    def machine(self) -> dict[str, float]:
+        """The whole machine's CPU over the run (100 % = one core) and the part of it that
+        none of the sampled processes used: other users of the machine."""
+        busy = self._machine_stop[0] - self._machine_start[0]
+        total = self._machine_stop[1] - self._machine_start[1]
+        cores = os.cpu_count() or 1
+        machine = 100.0 * cores * busy / total if total > 0 else 0.0
+        ours = sum(entry["cpu_percent"] for entry in self.summary().values())
+        return {"cpu_percent": round(machine, 1), "others_cpu_percent": round(max(machine - ours, 0.0), 1)}

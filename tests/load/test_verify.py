@@ -171,3 +171,29 @@ def test_sampler_trees_do_not_count_another_named_process() -> None:
     assert tree(10, stats, frozenset({10, 20, 30})) == {10}
     assert tree(20, stats, frozenset({10, 20, 30})) == {20, 21}
     assert tree(99, stats) == set()
+
+
+def test_sampler_follows_a_restarted_process_and_measures_the_machine(tmp_path) -> None:
+    import json
+    import subprocess
+
+    from benchmarks.load.sampler import Named, Sampler
+
+    first = subprocess.Popen(["sleep", "30"])
+    second = subprocess.Popen(["sleep", "30"])
+    try:
+        listing = tmp_path / "processes.json"
+        listing.write_text(json.dumps([{"name": "rasa-1", "pid": first.pid, "port": None}]))
+        sampler = Sampler([Named("rasa-1", first.pid)], interval_s=0.05, source=listing)
+        sampler.start()
+        listing.write_text(json.dumps([{"name": "rasa-1", "pid": second.pid, "port": None}]))
+        sampler.sample()
+        summary = sampler.stop()
+        assert summary["rasa-1"]["restarts"] == 1 and summary["rasa-1"]["pid"] == second.pid
+        assert summary["rasa-1"]["peak_rss_mb"] > 0 and summary["rasa-1"]["alive_at_end"]
+        machine = sampler.machine()
+        assert 0 <= machine["others_cpu_percent"] <= machine["cpu_percent"] <= 100 * 64
+    finally:
+        for process in (first, second):
+            process.kill()
+            process.wait()
