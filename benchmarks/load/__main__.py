@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -227,6 +228,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Interrupted (Ctrl-C, also when started in the background, or SIGTERM): the finally
+    # blocks still stop the servers this run started.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     args = parse_args(argv)
     think = [float(x) for x in args.think.split(",")]
     chosen = [p.strip() for p in args.profiles.split(",") if p.strip()]
