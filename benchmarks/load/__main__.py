@@ -228,6 +228,39 @@ def one_run(profile: str, users: int, args: argparse.Namespace, settings: LoadSe
     }
 
 
+def others_cpu(run: dict[str, Any]) -> float:
+    return float((run.get("machine_cpu") or {}).get("others_cpu_percent", 0.0))
+
+
+def measured(profile: str, users: int, args: argparse.Namespace, settings: LoadSettings) -> dict[str, Any]:
+    """One run; again (at most ``--busy-retries`` times) while other users of the machine took
+    more than ``--busy-threshold`` % CPU during it. The quietest attempt is kept, and every
+    attempt's figures are listed under ``attempts``."""
+    attempts = [one_run(profile, users, args, settings)]
+    while others_cpu(attempts[-1]) > args.busy_threshold and len(attempts) <= args.busy_retries:
+        log(f"{profile}, N={users}: others used {others_cpu(attempts[-1]):.0f} % CPU during the run: again")
+        attempts.append(one_run(profile, users, args, settings))
+    best = min(attempts, key=others_cpu)
+    best["attempts"] = [
+        {
+            "others_cpu_percent": others_cpu(a),
+            "latency_ms": a["latency_ms"],
+            "messages_per_s": a["messages_per_s"],
+            "errors": a["errors"],
+            "total_violations": a["verification"]["total_violations"],
+        }
+        for a in attempts
+    ]
+    # Integrity is never averaged away: a violation in any attempt is reported.
+    for attempt in attempts:
+        if attempt is not best and attempt["verification"]["total_violations"]:
+            best["verification"]["total_violations"] += attempt["verification"]["total_violations"]
+            for kind, count in attempt["verification"]["violations"].items():
+                best["verification"]["violations"][kind] += count
+            best["verification"]["examples"] += attempt["verification"]["examples"]
+    return best
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", default="single,replicated", help="comma-separated: single, replicated")
@@ -240,6 +273,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--replicas", type=int, default=2, help="RASA_REPLICAS for the replicated profile")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--busy-retries", type=int, default=1, help="re-runs when other users were busy during a run (quietest kept)"
+    )
+    parser.add_argument("--busy-threshold", type=float, default=50.0, help="others' CPU %% that counts as busy")
+    parser.add_argument(
         "--quiet-wait", type=float, default=120.0, help="wait up to this many seconds for other users' CPU to drop"
     )
     parser.add_argument("--model", default=None, help="model (default: $TRIAGE_MODEL or the newest in models/)")
@@ -251,6 +288,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.profiles, args.users, args.think, args.ramp, args.quiet_wait = "single", "3", "0.2,0.5", 1.0, 0.0
+        args.busy_retries = 0
     args.model = args.model or newest_model()
     args.out = args.out or (ROOT / "benchmarks" / "tmp" / "load-quick" if args.quick else RESULTS)
     return args
@@ -287,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seed=args.seed,
             )
             try:
-                runs.append(one_run(profile, users, args, settings))
+                runs.append(measured(profile, users, args, settings))
             except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
                 log(f"{profile}, N={users}: could not run: {exc}")
                 skipped.append({"profile": profile, "users": str(users), "reason": str(exc)[:500]})
