@@ -36,6 +36,8 @@ def results_table(report: dict[str, Any]) -> str:
         rss = ", ".join(f"{n} {resources[n]['peak_rss_mb']:.0f}" for n in servers)
         whole = run.get("machine_cpu") or {}
         machine = f"{whole['cpu_percent']:.0f} ({whole['others_cpu_percent']:.0f})" if "cpu_percent" in whole else "–"
+        if len(run.get("attempts") or ()) > 1:
+            machine += f", quietest of {len(run['attempts'])} runs"
         ver = run["verification"]
         verdict = (
             "ok (0 violations)"
