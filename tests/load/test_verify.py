@@ -197,3 +197,30 @@ def test_sampler_follows_a_restarted_process_and_measures_the_machine(tmp_path) 
         for process in (first, second):
             process.kill()
             process.wait()
+
+
+def test_a_busy_machine_means_a_rerun_and_violations_of_every_attempt_are_kept(monkeypatch) -> None:
+    import argparse
+
+    import benchmarks.load.__main__ as load
+
+    others = iter([140.0, 20.0, 90.0])
+
+    def fake_run(profile, users, args, settings) -> dict[str, Any]:
+        busy = next(others)
+        violations = {kind: 0 for kind in VIOLATION_KINDS}
+        violations["lost"] = 1 if busy > 100 else 0
+        return {
+            "machine_cpu": {"others_cpu_percent": busy},
+            "latency_ms": {"p50": busy},
+            "messages_per_s": 1.0,
+            "errors": 0,
+            "verification": {"total_violations": violations["lost"], "violations": violations, "examples": []},
+        }
+
+    monkeypatch.setattr(load, "one_run", fake_run)
+    args = argparse.Namespace(busy_threshold=50.0, busy_retries=2)
+    best = load.measured("single", 10, args, None)
+    assert best["latency_ms"]["p50"] == 20.0  # the quiet one; the third run never happened
+    assert [a["others_cpu_percent"] for a in best["attempts"]] == [140.0, 20.0]
+    assert best["verification"]["total_violations"] == 1 and best["verification"]["violations"]["lost"] == 1
