@@ -3,13 +3,16 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help run test install train chat tickets lint typecheck validate nlu-eval oneshot bench load lock clean
+.PHONY: help run prod test install train chat tickets lint typecheck validate nlu-eval oneshot bench load lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Targets:\n"} /^[a-zA-Z_-]+:.*##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 run: ## Run the assistant (installs and trains on first use) and chat in the terminal
 	@scripts/run.sh
+
+prod: ## Production profile: PostgreSQL + Redis + action server + 2 Rasa replicas behind nginx on :8000 (Ctrl-C stops)
+	@scripts/prod.sh run
 
 test: ## Run every test (lint, types, data validation, NLU scores, stories, pytest)
 	@scripts/test.sh
@@ -30,7 +33,7 @@ lint: ## ruff
 	@.venv/bin/ruff check .
 
 typecheck: ## mypy (strict)
-	@.venv/bin/mypy actions channels ja_nlu support_rules triage_cli tickets scripts benchmarks
+	@.venv/bin/mypy actions channels ja_nlu support_rules triage_cli tickets scripts benchmarks deploy
 
 validate: ## Validate domain and training data (no warnings allowed)
 	@source scripts/common.sh && $(PY) scripts/validate_data.py

@@ -1,4 +1,4 @@
-"""Two small, documented adjustments of Rasa 3.6's server for failures of its dependencies.
+"""Three small, documented adjustments of Rasa 3.6's server for failures of its dependencies.
 
 Installed once by ``channels/__init__.py``, i.e. when the Rasa server imports our input
 channels from ``credentials.yml`` — before it loads the model or creates the tracker
@@ -23,6 +23,15 @@ store. Nothing here runs in the action server or in the one-shot command.
    requests fail until the pool has been cycled. ``create_engine_kwargs`` is wrapped
    to add ``pool_pre_ping=True`` for PostgreSQL (the ticket store already uses it):
    a dead connection is detected and replaced before use.
+
+3. **A replica died holding a conversation lock.** Rasa 3.6's ``TicketLock.is_locked``
+   is ``now_serving != ticket``. When a replica is killed while handling a message,
+   its ticket stays in Redis until it expires (``TICKET_LOCK_LIFETIME``); the next
+   message of that conversation waits for it, polling once a second — and if its own
+   ticket expires in the same poll interval as the dead one (a resend within a
+   second), ``now_serving`` becomes 0 and it waits until Sanic cancels the request
+   60 s later: the customer gets no answer. ``is_locked_by_earlier`` keeps Rasa's
+   order (locked while an earlier unexpired ticket exists) without that dead end.
 """
 
 from __future__ import annotations
@@ -148,11 +157,17 @@ def with_pool_pre_ping(original: Callable[[Any], dict[str, Any]]) -> Callable[[A
     return create_engine_kwargs
 
 
+def is_locked_by_earlier(self: Any, ticket_number: int) -> bool:
+    """``TicketLock.is_locked``: True while an unexpired ticket issued before ours exists."""
+    self.remove_expired_tickets()
+    return any(ticket.number < ticket_number for ticket in self.tickets)
+
+
 def install() -> bool:
     """Install the wrappers once; False when Rasa's internals are not what we expect (then
     Rasa's own behaviour is kept, with a warning)."""
     try:
-        from rasa.core import processor, tracker_store
+        from rasa.core import lock, processor, tracker_store
         from rasa.core.actions import action
     except ImportError:  # not in a Rasa environment
         return False
@@ -162,6 +177,7 @@ def install() -> bool:
         hasattr(processor.MessageProcessor, "_run_action"),
         hasattr(action.RemoteAction, "run"),
         hasattr(tracker_store, "create_engine_kwargs"),
+        hasattr(lock.TicketLock, "is_locked") and hasattr(lock.TicketLock, "remove_expired_tickets"),
     )
     if not all(targets):
         logger.warning("resilience wrappers not installed: this Rasa version's internals differ")
@@ -169,5 +185,6 @@ def install() -> bool:
     processor.MessageProcessor._run_action = guarded_run_action(processor.MessageProcessor._run_action)
     action.RemoteAction.run = guarded_remote_run(action.RemoteAction.run)
     tracker_store.create_engine_kwargs = with_pool_pre_ping(tracker_store.create_engine_kwargs)
+    lock.TicketLock.is_locked = is_locked_by_earlier
     setattr(processor.MessageProcessor, _INSTALLED_MARK, True)
     return True

@@ -57,6 +57,7 @@ STOP_TIMEOUT_SECONDS = 20.0
 STARTUP_GRACE_SECONDS = 300.0
 MAX_BACKOFF_SECONDS = 30.0
 STABLE_SECONDS = 60.0
+DEFAULT_LOCK_LIFETIME_SECONDS = 15
 
 
 def _float_env(name: str, default: float) -> float:
@@ -129,6 +130,10 @@ class Supervisor:
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{settings.action_port}/webhook",
             "SQL_POOL_SIZE": str(settings.sql_pool_size),
             "SQL_MAX_OVERFLOW": str(settings.sql_max_overflow),
+            # Rasa's conversation lock expires after this long (Rasa's default: 60 s). A replica
+            # killed while handling a message leaves its lock behind: its conversation waits
+            # until it expires. Must exceed the time a message takes (about 1 s here).
+            "TICKET_LOCK_LIFETIME": environ.get("TICKET_LOCK_LIFETIME") or str(DEFAULT_LOCK_LIFETIME_SECONDS),
         }
         self.actions = Child(
             "actions",

@@ -11,7 +11,7 @@ mkdir -p results
 
 log "Lint (ruff) and types (mypy)"
 "$VENV/bin/ruff" check .
-"$VENV/bin/mypy" actions channels ja_nlu support_rules triage_cli tickets scripts benchmarks
+"$VENV/bin/mypy" actions channels ja_nlu support_rules triage_cli tickets scripts benchmarks deploy
 
 MODEL="$(ensure_model)"
 export TRIAGE_MODEL="$MODEL"

@@ -32,6 +32,8 @@ SATURDAY_NIGHT = "2026-11-28T22:00:00+09:00"
 
 # Ports the project's own servers use by default: never hand them out.
 RESERVED_PORTS = frozenset({5005, 5055, 5105, 5155, 5405, 5455, 8080, *range(5200, 5300)})
+# ... and the production profile's defaults (scripts/prod.sh, deploy/profile.py).
+RESERVED_PORTS = RESERVED_PORTS | {8000, 5550, 5532, 6389, *range(5501, 5517)}
 
 
 def free_port() -> int:
