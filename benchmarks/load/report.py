@@ -130,7 +130,9 @@ def chart(report: dict[str, Any], path: Path) -> None:
     )
     cpu_axis.set(title="CPU, sum over processes (100 % = 1 core)", xlabel="concurrent customers (N)", ylabel="%")
     cpu_axis.axhline(100 * (report["machine"]["cores"] or 2), color="grey", linewidth=0.8, linestyle="--")
+    counts = sorted({r["users"] for r in runs})
     for axis in (latency_axis, throughput_axis, cpu_axis):
+        axis.set_xticks(counts)
         axis.grid(alpha=0.3)
         axis.legend(fontsize=7)
     machine = report["machine"]
