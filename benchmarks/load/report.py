@@ -144,3 +144,36 @@ def chart(report: dict[str, Any], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def readme_table(report: dict[str, Any]) -> str:
+    """The compact table for the project README."""
+    lines = [
+        "| profile | N | finished | errors | p50 / p95 / p99 per message | msg/s | conv/s "
+        "| CPU % (Rasa · actions · PostgreSQL) | peak RSS MB (Rasa · actions) | others' CPU % | violations |",
+        "|---|---:|---:|---:|---|---:|---:|---|---|---:|---:|",
+    ]
+    for run in report["runs"]:
+        latency = run["latency_ms"]
+        res = run["resources"]
+        rasa = [n for n in res if n.startswith("rasa-")]
+        cpu = " + ".join(f"{res[n]['cpu_percent']:.0f}" for n in rasa) + f" · {res['actions']['cpu_percent']:.0f}"
+        cpu += f" · {res['postgres']['cpu_percent']:.0f}" if "postgres" in res else " · –"
+        rss = " + ".join(f"{res[n]['peak_rss_mb']:,.0f}" for n in rasa) + f" · {res['actions']['peak_rss_mb']:.0f}"
+        others = (run.get("machine_cpu") or {}).get("others_cpu_percent")
+        lines.append(
+            f"| {run['profile']} | {run['users']} | {run['conversations_finished']}/{run['customers']} "
+            f"| {run['errors']} "
+            f"| {_ms(latency['p50'])} / {_ms(latency['p95'])} / {_ms(latency['p99'])} ms "
+            f"| {_num(run['messages_per_s'])} | {_num(run['conversations_per_s'], '{:.2f}')} | {cpu} | {rss} "
+            f"| {_num(others, '{:.0f}')} | {run['verification']['total_violations']} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    with open(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/load/results/load.json", encoding="utf-8") as handle:
+        print(readme_table(json.load(handle)))
