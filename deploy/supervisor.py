@@ -200,6 +200,7 @@ class Supervisor:
             if child.pid is not None:
                 logger.info("%s is held: stopping it", child.name)
                 self.stop_child(child)
+            child.process = None  # released later: started at once, no back-off
             child.healthy = False
             return
         process = child.process
