@@ -15,6 +15,9 @@ list of bot messages), but checks the request first, in this order (limits in
   type → 400;
 - a ``message`` longer than ``MAX_MESSAGE_CHARS`` → 200 with the polite
   ``utter_channel_too_long`` reply; the bot never sees the message.
+
+When handling the message fails before the bot said anything (e.g. PostgreSQL or Redis
+unreachable), the answer is 200 with ``utter_channel_error`` (as on socket.io and LINE).
 """
 
 from __future__ import annotations
@@ -70,6 +73,12 @@ def validate_body(body: bytes) -> dict[str, Any]:
     return payload
 
 
+def _or_apology(messages: list[dict[str, Any]], sender: Any) -> list[dict[str, Any]]:
+    """What the bot said before it failed or, when it said nothing (the tracker store or
+    the lock store unreachable), the polite ``utter_channel_error`` — never silence."""
+    return messages or [{"recipient_id": sender, "text": channel_text("utter_channel_error")}]
+
+
 def _error(status: int, reason: str) -> HTTPResponse:
     return response.json({"error": reason}, status=status)
 
@@ -116,8 +125,10 @@ class SafeRestInput(RestInput):
                 )
             except asyncio.CancelledError:
                 logger.error("rest: handling a message timed out")
+                return response.json(_or_apology(collector.messages, sender))
             except Exception:
                 logger.exception("rest: handling a message failed")
+                return response.json(_or_apology(collector.messages, sender))
             return response.json(collector.messages)
 
         rest_webhook.add_route(health, "/", methods=["GET"])

@@ -244,6 +244,15 @@ def test_the_wrappers_are_installed_in_the_rasa_server() -> None:
     assert lock.TicketLock.is_locked is resilience.is_locked_by_earlier
 
 
+def test_a_failed_rest_turn_answers_the_apology_not_silence() -> None:
+    from channels.rest import _or_apology
+
+    apology = response_texts("utter_channel_")["utter_channel_error"]
+    assert _or_apology([], "s-1") == [{"recipient_id": "s-1", "text": apology}]
+    said = [{"recipient_id": "s-1", "text": "途中まで"}]
+    assert _or_apology(said, "s-1") == said  # what the bot said before failing is kept
+
+
 # ------------------------------------------------------------------ settings, pools, configs
 def test_pool_arithmetic_fits_max_connections() -> None:
     settings = ProdSettings.from_env({"RASA_REPLICAS": "3", "PROD_DIR": "/tmp/x"})
