@@ -136,6 +136,11 @@ class ProdSettings:
         return self.nginx_prefix / "html" / "health.json"
 
     @property
+    def health_down_marker(self) -> Path:
+        """Exists while no replica is in service: nginx then answers /health with 503."""
+        return self.nginx_prefix / "html" / "health.down"
+
+    @property
     def processes_file(self) -> Path:
         return self.prod_dir / "processes.json"
 
@@ -263,10 +268,21 @@ http {{
             proxy_buffering off;
         }}
 
-        # Aggregate health, written by the supervisor every second.
+        # Aggregate health, written by the supervisor every second: 200, or 503 (same JSON
+        # body) while no replica is in service (the supervisor's marker file exists).
         location = /health {{
             default_type application/json;
-            add_header Cache-Control no-store;
+            add_header Cache-Control no-store always;
+            error_page 503 /health.json;
+            if (-f {settings.health_down_marker}) {{
+                return 503;
+            }}
+            alias {settings.health_file};
+        }}
+        location = /health.json {{
+            internal;
+            default_type application/json;
+            add_header Cache-Control no-store always;
             alias {settings.health_file};
         }}
 

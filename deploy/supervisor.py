@@ -23,7 +23,8 @@ parallel), and:
 
 It writes ``$PROD_DIR/processes.json`` (``[{"name", "pid", "port"}]``, including
 postgres, redis and nginx read from their pid files) whenever a pid changes, and
-``$PROD_DIR/nginx/html/health.json`` (served by nginx as ``GET /health``) every poll.
+``$PROD_DIR/nginx/html/health.json`` (served by nginx as ``GET /health``: 200, or 503
+while no replica is in service) every poll.
 Logs: ``$PROD_DIR/supervisor.log``; each child's output in ``$PROD_DIR/<name>.log``
 (Rasa's own log lines masked by ``logging.yml``).
 """
@@ -314,6 +315,11 @@ class Supervisor:
         self.settings.health_file.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.settings.health_file, json.dumps(document, ensure_ascii=False) + "\n")
         os.chmod(self.settings.health_file, 0o644)
+        marker = self.settings.health_down_marker
+        if status == "down":
+            marker.touch()
+        else:
+            marker.unlink(missing_ok=True)
 
     # ---------------------------------------------------------------- loop
     def run(self) -> int:

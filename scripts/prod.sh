@@ -110,6 +110,7 @@ start_nginx() {
   command -v nginx >/dev/null 2>&1 || die "nginx is not installed: apt-get install nginx"
   "$PY" -m deploy.profile nginx >/dev/null || die "could not write the nginx configuration"
   printf '{"status": "starting"}\n' >"$NGINX_PREFIX/html/health.json"
+  : >"$NGINX_PREFIX/html/health.down"  # 503 until the supervisor sees a healthy replica
   chmod 0755 "$PROD_DIR" "$NGINX_PREFIX" "$NGINX_PREFIX/html"; chmod 0644 "$NGINX_PREFIX/html/health.json"
   readable_by nobody "$NGINX_PREFIX/html/health.json" \
     || die "nginx's workers (user nobody) cannot read $NGINX_PREFIX: choose a PROD_DIR whose parent directories are world-executable"
@@ -209,11 +210,15 @@ cmd_status() {
     return 1
   fi
   "$PY" - "http://127.0.0.1:$PROD_PORT/health" "$PROD_DIR/processes.json" <<'PYEOF'
-import json, sys, urllib.request
+import json, sys, urllib.error, urllib.request
 from pathlib import Path
 try:
-    print(json.dumps(json.load(urllib.request.urlopen(sys.argv[1], timeout=3)), indent=2, ensure_ascii=False))
-except OSError as error:
+    try:
+        body = urllib.request.urlopen(sys.argv[1], timeout=3).read()
+    except urllib.error.HTTPError as error:  # 503 while no replica is in service: same JSON
+        body = error.read()
+    print(json.dumps(json.loads(body), indent=2, ensure_ascii=False))
+except (OSError, ValueError) as error:
     print(f"health: unavailable ({error})")
 for entry in json.loads(Path(sys.argv[2]).read_text()):
     print(f"{entry['name']:<12} pid {entry['pid']:<8} port {entry['port']}")

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from deploy.postgres import find_bin_dir
+from deploy.profile import ProdSettings, required_connections
 from support_rules.domain_texts import response_texts
 from support_rules.settings import get_config
 from tests.prod.conftest import Profile
@@ -219,6 +220,12 @@ def test_postgres_and_redis_restarts_are_recovered_and_each_conversation_has_one
     tickets = tickets_of(profile, senders)
     assert {sender: len(rows) for sender, rows in tickets.items()} == dict.fromkeys(senders, 1)
     assert all(rows[0][2] == "B" for rows in tickets.values())
+    # Pool arithmetic: the server allows what every pool full needs, and that is what is in use at most.
+    allowed = int(profile.query("SHOW max_connections")[0][0])
+    assert allowed == required_connections(ProdSettings.from_env(profile.env))
+    in_use = int(profile.query("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")[0][0])
+    assert 0 < in_use <= allowed
+    print(f"\n[prod] PostgreSQL: {in_use} client connections in use, max_connections {allowed}")
 
 
 # ---------------------------------------------------------------------- kill -9 a replica

@@ -300,6 +300,57 @@ def test_generated_nginx_configuration_is_valid(tmp_path: Path) -> None:
     assert str(settings.health_file) in nginx_conf(settings)
 
 
+def test_nginx_serves_health_with_503_while_down_and_enforces_body_limits() -> None:
+    if shutil.which("nginx") is None:
+        pytest.skip("nginx is not installed")
+    import tempfile
+    import time
+
+    from channels.limits import REST_MAX_BODY_BYTES
+    from deploy.profile import write_nginx
+    from tests.live import http
+
+    root = Path(tempfile.mkdtemp(prefix="nginx-"))
+    root.chmod(0o755)  # nginx's workers run as nobody
+    port = free_port()
+    settings = ProdSettings.from_env(
+        {"PROD_DIR": str(root), "PROD_PORT": str(port), "PROD_RASA_PORTS": f"{free_port()},{free_port()}"}
+    )
+    conf = write_nginx(settings)
+    settings.health_file.write_text('{"status": "ok"}\n')
+    for path in (settings.nginx_prefix, settings.health_file.parent):
+        path.chmod(0o755)
+    settings.health_file.chmod(0o644)
+    prefix = str(settings.nginx_prefix)
+    server = subprocess.Popen(
+        ["nginx", "-p", prefix, "-c", str(conf), "-e", f"{prefix}/error.log", "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                status, body = http("GET", f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (settings.nginx_prefix / "error.log").read_text()
+                time.sleep(0.05)
+        assert (status, body) == (200, {"status": "ok"})
+        settings.health_down_marker.touch()
+        assert http("GET", f"http://127.0.0.1:{port}/health", timeout=5)[0] == 503
+        assert '"status": "ok"' in str(http("GET", f"http://127.0.0.1:{port}/health", timeout=5)[1])
+        settings.health_down_marker.unlink()
+        assert http("GET", f"http://127.0.0.1:{port}/health", timeout=5)[0] == 200
+        webhook = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+        assert http("POST", webhook, raw=b"x" * (REST_MAX_BODY_BYTES + 1), timeout=5)[0] == 413
+        assert http("POST", webhook, {"sender": "a", "message": "b"}, timeout=10)[0] == 502  # no replica runs
+        assert http("GET", f"http://127.0.0.1:{port}/conversations/a/tracker", timeout=5)[0] == 404  # not exposed
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def test_endpoints_add_a_redis_lock_store_only_with_redis_url() -> None:
     base = {"action_endpoint": {"url": "x"}}
     without = effective_endpoints(base, {"DATABASE_URL": "postgresql://u:p@127.0.0.1:5432/d"})

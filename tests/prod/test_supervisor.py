@@ -37,6 +37,9 @@ def test_replicas_leave_and_rejoin_the_upstream_with_their_health(supervisor: Su
     try:
         for child in supervisor.children:
             supervisor.start(child)
+        supervisor.write_health()  # nothing healthy yet: nginx answers /health with 503
+        assert supervisor.settings.health_down_marker.exists()
+        assert json.loads(supervisor.settings.health_file.read_text())["status"] == "down"
         now = time.monotonic()
         for child in supervisor.children:
             supervisor.tend(child, True, now)
@@ -57,6 +60,7 @@ def test_replicas_leave_and_rejoin_the_upstream_with_their_health(supervisor: Su
         supervisor.write_health()
         health = json.loads(supervisor.settings.health_file.read_text())
         assert [r["in_upstream"] for r in health["replicas"]] == [True, True]
+        assert health["status"] == "ok" and not supervisor.settings.health_down_marker.exists()
         assert rasa_1.healthy
     finally:
         _stop_all(supervisor)
