@@ -13,9 +13,11 @@
 #     and prints the base URL (http://127.0.0.1:$PROD_PORT) as its last stdout line;
 #   - $PROD_DIR/processes.json: [{"name": "rasa-1"|…|"rasa-N"|"actions"|"postgres"|"redis"|
 #     "nginx"|"supervisor", "pid": int, "port": int|null}], rewritten by the supervisor
-#     whenever a pid changes (postgres only when this profile runs it);
+#     whenever a pid changes (postgres/redis only when this profile runs them; a process
+#     being restarted is absent until it has a pid again);
 #   - $PROD_DIR/env: shell-sourceable PROD_URL, DATABASE_URL, REDIS_URL (mode 0600);
-#   - `stop` stops everything `start` started; PostgreSQL/Redis given by DATABASE_URL /
+#   - `stop` stops everything `start` started — also after a failed `start` (exit 1),
+#     which leaves what it had started running; PostgreSQL/Redis given by DATABASE_URL /
 #     REDIS_URL are used, never started or stopped.
 #   - Environment: PROD_DIR (.state/prod), PROD_PORT (8000), RASA_REPLICAS (2),
 #     PROD_RASA_PORTS (5501,5502,…), PROD_ACTION_PORT (5550), PROD_PG_PORT (5532),
