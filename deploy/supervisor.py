@@ -17,6 +17,8 @@ parallel), and:
   the same process; reset after a minute of health); one that answers no health
   check for ``PROD_HUNG_SECONDS`` (default 60, after having been healthy, or 300 s
   after a start) is killed and started again;
+- the profile's own Redis and nginx are started again when their process is gone
+  (back-off 2, 4 … 30 s); PostgreSQL is not (an operator decides about a database);
 - ``$PROD_DIR/hold/<name>`` (``scripts/prod.sh hold rasa-2``) keeps a process stopped
   and out of the upstream for maintenance until the file is removed
   (``scripts/prod.sh release rasa-2``).
@@ -109,6 +111,16 @@ def port_open(port: int) -> bool:
         return False
 
 
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def read_pid(path: Path) -> int | None:
     try:
         return int(path.read_text().split()[0])
@@ -150,6 +162,8 @@ class Supervisor:
         ]
         self._upstream = ""
         self._processes = ""
+        self._infra_restarts: dict[str, int] = {}
+        self._infra_backoff: dict[str, float] = {}
 
     def _replica(self, rasa: str, name: str, port: int, model: str, env: dict[str, str]) -> Child:
         prod = self.settings.prod_dir
@@ -259,6 +273,40 @@ class Supervisor:
             self._upstream = text
             logger.info("upstream: %s", ", ".join(f"{r.name}={'up' if r.healthy else 'down'}" for r in self.replicas))
 
+    def _infra_commands(self) -> dict[str, tuple[Path, list[str]]]:
+        """Redis and nginx as this profile runs them: pid file and start command (PostgreSQL
+        is left to the operator: restarting a database in a loop can do harm)."""
+        settings = self.settings
+        prefix = settings.nginx_prefix
+        commands: dict[str, tuple[Path, list[str]]] = {}
+        redis_conf = settings.redis_dir / "redis.conf"
+        if redis_conf.exists():
+            commands["redis"] = (settings.redis_dir / "redis.pid", ["redis-server", str(redis_conf)])
+        if (prefix / "nginx.conf").exists():
+            nginx = ["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "error.log")]
+            commands["nginx"] = (prefix / "nginx.pid", nginx)
+        return commands
+
+    def tend_infra(self, now: float) -> None:
+        """Start Redis or nginx again when its process is gone (both daemonize themselves)."""
+        for name, (pid_file, command) in self._infra_commands().items():
+            pid = read_pid(pid_file)
+            if (pid is not None and pid_alive(pid)) or (self.settings.hold_dir / name).exists():
+                continue
+            if now < self._infra_backoff.get(name, 0.0):
+                continue
+            self._infra_restarts[name] = self._infra_restarts.get(name, 0) + 1
+            delay = min(2.0 ** self._infra_restarts[name], MAX_BACKOFF_SECONDS)
+            self._infra_backoff[name] = now + delay
+            logger.warning("%s is not running: starting it again", name)
+            pid_file.unlink(missing_ok=True)
+            try:
+                subprocess.run(
+                    command, check=True, capture_output=True, timeout=30, stdin=subprocess.DEVNULL, cwd=ROOT
+                )
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
+                logger.error("could not start %s: %s", name, getattr(error, "stderr", b"") or error)
+
     def infra(self) -> list[dict[str, Any]]:
         settings = self.settings
         entries: list[dict[str, Any]] = []
@@ -311,6 +359,7 @@ class Supervisor:
             "actions": describe(self.actions),
             "redis": redis_ok,
             "postgres": pg_ok,
+            "infra_restarts": dict(self._infra_restarts),
         }
         self.settings.health_file.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.settings.health_file, json.dumps(document, ensure_ascii=False) + "\n")
@@ -336,6 +385,7 @@ class Supervisor:
                     if self.stopping:
                         break
                     self.tend(child, ok, now)
+                self.tend_infra(now)
                 self.sync_upstream()
                 self.write_processes()
                 self.write_health()

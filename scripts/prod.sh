@@ -7,6 +7,7 @@
 #   scripts/prod.sh status    health (GET /health) and processes
 #   scripts/prod.sh run       start, wait, stop on Ctrl-C (make prod)
 #   scripts/prod.sh hold NAME | release NAME   keep rasa-N / actions stopped for maintenance
+#                             (redis / nginx: not started again by the supervisor while held)
 #
 # Contract (used by benchmarks/load and tests/prod):
 #   - `start` exits 0 only when nginx, every replica and the action server are healthy,
@@ -250,7 +251,7 @@ INFO
     cmd_stop
     ;;
   hold|release)
-    [[ "${2:-}" =~ ^(rasa-[0-9]+|actions)$ ]] || die "usage: scripts/prod.sh $COMMAND rasa-N|actions"
+    [[ "${2:-}" =~ ^(rasa-[0-9]+|actions|redis|nginx)$ ]] || die "usage: scripts/prod.sh $COMMAND rasa-N|actions|redis|nginx"
     mkdir -p "$PROD_DIR/hold"
     if [ "$COMMAND" = hold ]; then
       touch "$PROD_DIR/hold/$2"; log "$2: held — the supervisor stops it and keeps it stopped"

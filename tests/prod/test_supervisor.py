@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -121,3 +124,47 @@ def test_children_run_with_the_profiles_pools_and_lock_lifetime(supervisor: Supe
     assert replica.env["TICKET_LOCK_LIFETIME"] == "15"
     assert replica.env["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:5550/webhook"
     assert replica.health_url == "http://127.0.0.1:7001/webhooks/rest/"
+
+
+def test_the_profiles_redis_is_started_again_when_it_is_gone(supervisor: Supervisor) -> None:
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    from deploy.profile import redis_conf
+    from tests.live import free_port
+
+    settings = supervisor.settings
+    object.__setattr__(settings, "redis_port", free_port())
+    settings.redis_dir.mkdir(parents=True)
+    (settings.redis_dir / "redis.conf").write_text(redis_conf(settings.redis_dir, settings.redis_port, "pw"))
+    pid_file = settings.redis_dir / "redis.pid"
+
+    def pid() -> int | None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if pid_file.exists() and pid_file.read_text().strip():
+                return int(pid_file.read_text().split()[0])
+            time.sleep(0.05)
+        return None
+
+    try:
+        now = time.monotonic()
+        supervisor.tend_infra(now)
+        first = pid()
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{first}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        supervisor.tend_infra(now + 0.5)  # back-off: not yet
+        assert pid_file.read_text().split()[0] == str(first)
+        supervisor.tend_infra(now + 2.5)
+        second = pid()
+        assert second not in (None, first)
+        assert supervisor._infra_restarts == {"redis": 2}
+    finally:
+        current = pid() if pid_file.exists() else None
+        if current is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(current, signal.SIGTERM)
