@@ -366,3 +366,27 @@ def test_endpoints_add_a_redis_lock_store_only_with_redis_url() -> None:
         lock_store_config("http://127.0.0.1:6379/0")
     with pytest.raises(ValueError):
         lock_store_config("redis://127.0.0.1:6379/zero")
+
+
+async def test_line_and_teams_share_their_redelivery_ids_between_replicas(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from channels.botframework import TeamsInput
+    from channels.line import LineInput
+
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    line = [LineInput("secret", "token"), LineInput("secret", "token")]  # two replicas
+    teams = [TeamsInput.from_credentials({"app_id": "app", "app_password": "pw"}) for _ in range(2)]
+    activity = {"id": "a-1", "conversation": {"id": "c-1"}}
+    assert await line[0]._seen.add("webhook-event-1") is True
+    assert await line[1]._seen.add("webhook-event-1") is False  # LINE's redelivery reached the other replica
+    assert await teams[0]._first_delivery(activity) is True
+    assert await teams[1]._first_delivery(activity) is False  # a replay on the other replica
+    assert await teams[1]._first_delivery({**activity, "id": "a-2"}) is True
+    for channel in line:
+        await channel._seen.close()
+    for team in teams:
+        await team._delivered.close()
+    monkeypatch.delenv("REDIS_URL")
+    alone = [LineInput("secret", "token"), LineInput("secret", "token")]
+    assert await alone[0]._seen.add("e") is True and await alone[1]._seen.add("e") is True  # per process
