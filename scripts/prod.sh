@@ -34,13 +34,16 @@ COMMAND="${1:-}"
 dev_stamp="$(cat "$ROOT/requirements.txt" "$ROOT/constraints.txt" "$ROOT/requirements-dev.txt" | sha256sum | cut -c1-16)"
 [ -f "$VENV/.installed-dev-$dev_stamp" ] || ensure_venv
 
-eval "$("$PY" -m deploy.profile shell)" || die "invalid profile settings"
+settings="$("$PY" -m deploy.profile shell)" || die "invalid profile settings (see above)"
+eval "$settings"
 SUPERVISOR_PID_FILE="$PROD_DIR/supervisor.pid"
 NGINX_PREFIX="$PROD_DIR/nginx"
 NGINX=(nginx -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf" -e "$NGINX_PREFIX/error.log")
 START_TIMEOUT="${PROD_START_TIMEOUT:-300}"
 
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# Alive and still the program we started (a stale pid file may name a reused pid).
+ours() { alive "${1:-}" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"; }
 pid_of() { [ -f "$1" ] && head -n1 "$1" | tr -dc '0-9' || true; }
 random_secret() { "$PY" -c 'import secrets; print(secrets.token_hex(16))'; }
 # Readable by another OS user (postgres, nginx's workers) — every parent directory too.
@@ -123,7 +126,7 @@ start_nginx() {
 }
 
 cmd_start() {
-  alive "$(pid_of "$SUPERVISOR_PID_FILE")" && die "already running ($PROD_DIR); scripts/prod.sh stop first"
+  ours "$(pid_of "$SUPERVISOR_PID_FILE")" deploy.supervisor && die "already running ($PROD_DIR); scripts/prod.sh stop first"
   mkdir -p "$PROD_DIR" "$PROD_DIR/hold"
   [ -n "${DATABASE_URL_GIVEN:-}" ] || unset DATABASE_URL
   MODEL="${PROD_MODEL:-}"
@@ -155,7 +158,7 @@ cmd_start() {
   while [ "$waited" -lt "$START_TIMEOUT" ]; do
     status="$(health_status || true)"
     [ "$status" = ok ] && break
-    alive "$(pid_of "$SUPERVISOR_PID_FILE")" || die "the supervisor exited; see $PROD_DIR/supervisor.log"
+    ours "$(pid_of "$SUPERVISOR_PID_FILE")" deploy.supervisor || die "the supervisor exited; see $PROD_DIR/supervisor.log"
     sleep 1; waited=$((waited + 1))
   done
   [ "$status" = ok ] || die "not healthy after ${START_TIMEOUT}s (status: ${status:-none}); see $PROD_DIR/*.log"
@@ -166,7 +169,7 @@ cmd_start() {
 cmd_stop() {
   local pid
   pid="$(pid_of "$SUPERVISOR_PID_FILE")"
-  if alive "$pid"; then
+  if ours "$pid" deploy.supervisor; then
     log "Stopping the supervisor, the replicas and the action server"
     kill -TERM "$pid"
     wait_pid_gone "$pid" 60 || kill -KILL "$pid" 2>/dev/null || true
@@ -189,12 +192,12 @@ PYEOF
     for pid in $pids; do wait_pid_gone "$pid" 20 || kill -KILL "$pid" 2>/dev/null || true; done
   fi
   pid="$(pid_of "$NGINX_PREFIX/nginx.pid")"
-  if alive "$pid"; then
+  if ours "$pid" nginx; then
     log "Stopping nginx"
     kill -QUIT "$pid"; wait_pid_gone "$pid" 15 || kill -TERM "$pid" 2>/dev/null || true
   fi
   pid="$(pid_of "$PROD_DIR/redis/redis.pid")"
-  if alive "$pid"; then
+  if ours "$pid" redis-server; then
     log "Stopping Redis"
     kill -TERM "$pid"; wait_pid_gone "$pid" 15 || kill -KILL "$pid" 2>/dev/null || true
   fi
@@ -208,7 +211,7 @@ PYEOF
 }
 
 cmd_status() {
-  if ! alive "$(pid_of "$SUPERVISOR_PID_FILE")"; then
+  if ! ours "$(pid_of "$SUPERVISOR_PID_FILE")" deploy.supervisor; then
     echo "not running ($PROD_DIR)"
     return 1
   fi
@@ -247,7 +250,7 @@ Ready ($RASA_REPLICAS replicas behind nginx).
   Health:    $PROD_URL/health
   State:     $PROD_DIR (env, processes.json, *.log)   Ctrl-C stops everything.
 INFO
-    while alive "$(pid_of "$SUPERVISOR_PID_FILE")"; do sleep 2; done
+    while ours "$(pid_of "$SUPERVISOR_PID_FILE")" deploy.supervisor; do sleep 2; done
     cmd_stop
     ;;
   hold|release)
