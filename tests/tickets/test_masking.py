@@ -60,6 +60,13 @@ def captured() -> Iterator[tuple[logging.Logger, io.StringIO]]:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
     root = logging.getLogger()
+    # Filters that earlier tests installed (the action tests call install_pii_filter) on
+    # handlers that live for the whole session, such as pytest's own log-file handler,
+    # would mask the record in place before it reaches this test's handler: set them
+    # aside so only the filter under test masks here, and put them back afterwards.
+    set_aside = [(h, f) for h in [*root.handlers, root] for f in h.filters if isinstance(f, PiiMaskingFilter)]
+    for target, item in set_aside:
+        target.removeFilter(item)
     root.addHandler(handler)
     logger = logging.getLogger("tests.tickets.masking")
     logger.setLevel(logging.INFO)
@@ -70,9 +77,11 @@ def captured() -> Iterator[tuple[logging.Logger, io.StringIO]]:
     finally:
         logging.setLogRecordFactory(factory)
         root.removeHandler(handler)
-        for target in (handler, logger, root):
+        for target in (*root.handlers, handler, logger, root):
             for item in [f for f in target.filters if isinstance(f, PiiMaskingFilter)]:
                 target.removeFilter(item)
+        for target, item in set_aside:
+            target.addFilter(item)
 
 
 def test_filter_on_a_real_logger(captured: tuple[logging.Logger, io.StringIO]) -> None:

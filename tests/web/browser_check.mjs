@@ -23,6 +23,9 @@ const STEP_TIMEOUT = Number(process.env.STEP_TIMEOUT_MS || 30000);
 
 const PROBLEM = '一部の部署だけファイルサーバーにアクセスできません';
 const PRICE_QUESTION = 'ちなみに料金っていくらですか？';
+// The contact details the intake ticket asks for (company, name, phone, e-mail), typed as
+// a customer would, full-width digits included.
+const CONTACT = ['株式会社サンプル商事', '山田 太郎', '０３－１２３４－５６７８', 'taro.yamada@example.co.jp'];
 const XSS_USER = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>';
 const XSS_BOT = '<b>太字</b><img src=x onerror="window.__xss=2">\n2行目';
 
@@ -277,8 +280,20 @@ try {
     await page.locator('.msg__choice:not([disabled])', { hasText: /^オンデマンド$/ }).click();
     check('payload_after_reload', (await sent()).at(-1).message === '/inform_contract{"contract": "on_demand"}'
       && (await sent()).at(-1).session_id === summary.firstSessionId);
-    replies = await waitBot(count + 1, '受付方法');
+    await waitBot(count + 1, '会社名');
+    // Contact details: each answer typed and sent with Enter, the next question awaited.
+    const questions = ['お名前', '電話番号', 'メールアドレス', '受付方法'];
+    let outcomeStart = count;
+    for (const [index, answer] of CONTACT.entries()) {
+      outcomeStart = (await bubbles()).length;
+      await input.fill(answer);
+      await input.press('Enter');
+      await waitBot(outcomeStart + 1, questions[index]);
+    }
+    check('contact_details_asked_and_answered', (await sent()).slice(-4).map((m) => m.message).join('|') === CONTACT.join('|'));
+    replies = await waitBot(outcomeStart + 1, '受付番号');
     summary.outcome = replies.filter((r) => r.from === 'bot').map((r) => r.text);
+    check('ticket_number_shown', summary.outcome.some((t) => /PS-\d{8}-\d{4}/.test(t)), summary.outcome);
     await settle(1500); // let the last replies of the turn arrive
     await page.screenshot({ path: screenshot });
     summary.screenshots = [welcomeShot, screenshot];

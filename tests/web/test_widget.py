@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.live import ROOT, Desk, free_port
+from tickets.store import TicketStore
 
 HERE = Path(__file__).resolve().parent
 WEB = ROOT / "web"
@@ -32,6 +34,7 @@ SCREENSHOT = ROOT / "results" / "web" / "widget.png"
 PROBLEM = "一部の部署だけファイルサーバーにアクセスできません"
 PRICE_QUESTION = "ちなみに料金っていくらですか？"
 XSS_USER = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
+CONTACT = ["株式会社サンプル商事", "山田 太郎", "０３－１２３４－５６７８", "taro.yamada@example.co.jp"]
 
 # Every check the browser script must have run (so a shortened script cannot pass).
 REQUIRED_CHECKS = {
@@ -40,6 +43,7 @@ REQUIRED_CHECKS = {
     "choice_title_as_user_bubble", "choice_sends_payload", "contract_question", "queued_while_offline",
     "same_session_after_reconnect", "queued_message_delivered", "newlines_are_line_breaks", "history_restored",
     "same_session_after_reload", "nothing_sent_on_reload", "choices_keyboard_reachable", "payload_after_reload",
+    "contact_details_asked_and_answered", "ticket_number_shown",
     "user_markup_is_text", "bot_markup_is_text", "no_elements_injected", "no_script_ran", "history_cleared",
     "storage_reset", "nothing_sent_after_reset", "no_page_errors", "no_console_errors",
 }  # fmt: skip
@@ -115,6 +119,7 @@ def test_widget_in_headless_chromium(node: str, widget_url: str, inside: Desk) -
     assert not missing, f"the browser script skipped checks: {sorted(missing)}"
     assert all(summary["checks"].values()), report
     assert any("受付方法" in text for text in summary["outcome"]), report
+    assert any(re.search(r"PS-20261125-\d{4}", text) for text in summary["outcome"]), report
     for shot in summary["screenshots"]:
         assert Path(shot).stat().st_size > 10_000, shot
 
@@ -123,17 +128,32 @@ def test_widget_in_headless_chromium(node: str, widget_url: str, inside: Desk) -
     session = summary["firstSessionId"]
     events = inside.tracker(session)["events"]
     said = [e["text"] for e in events if e.get("event") == "user"]
-    assert said == [PROBLEM, "/affirm", PRICE_QUESTION, '/inform_contract{"contract": "on_demand"}', XSS_USER]
-    assert inside.responses_after(session)[:7] == [
+    assert said == [
+        PROBLEM, "/affirm", PRICE_QUESTION, '/inform_contract{"contract": "on_demand"}', *CONTACT, XSS_USER,
+    ]  # fmt: skip
+    assert inside.responses_after(session)[:12] == [
         "utter_ask_severity_confirmed",
         "utter_ask_contract",
         "utter_faq_price",
         "utter_ask_contract",
+        "utter_ask_contact_company",
+        "utter_ask_contact_name",
+        "utter_ask_contact_phone",
+        "utter_ask_contact_email",
         "utter_outcome_now",
         "utter_contract_ok_on_demand",
-        "utter_anything_else",
+        "utter_ticket_created",
+        "utter_ask_survey_rating",
     ]
-    assert inside.tracker(session)["slots"]["contract"] == "on_demand"
+    slots = inside.tracker(session)["slots"]
+    assert slots["contract"] == "on_demand"
+    # The full-width phone number typed in the browser is stored normalised on the ticket.
+    assert re.fullmatch(r"PS-20261125-\d{4}", slots["ticket_no"])
+    ticket = TicketStore(f"sqlite:///{inside.tmp / 'desk.db'}").get(slots["ticket_no"])
+    assert ticket is not None
+    assert (ticket.company, ticket.contact_name, ticket.phone, ticket.email) == (
+        CONTACT[0], CONTACT[1], "03-1234-5678", CONTACT[3],
+    )  # fmt: skip
     # 「会話をリセット」 started a new session, and opening it sent nothing.
     assert summary["newSessionId"] != session
     fresh = inside.tracker(summary["newSessionId"])["events"]
