@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help run prod test install train chat tickets lint typecheck validate nlu-eval oneshot bench load lock clean
+.PHONY: help run prod test install train chat tickets lint typecheck validate nlu-eval oneshot bench load fuzz lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Targets:\n"} /^[a-zA-Z_-]+:.*##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -49,6 +49,10 @@ bench: ## Side-by-side benchmark: ours vs char-n-gram DIET vs SpacyNLP+ja_ginza 
 
 load: ## Load benchmark: N concurrent customers per profile, tracker check (LOAD_ARGS="--profiles single,replicated --users 10,50,100", or --quick)
 	@source scripts/common.sh && ensure_venv dev && MODEL=$$(ensure_model) && $(PY) -m benchmarks.load --model $$MODEL $${LOAD_ARGS:-}
+
+fuzz: ## Long fuzz run of every entry point, in process and against live servers (FUZZ_PROFILE=long; FUZZ_EXAMPLES=N)
+	@source scripts/common.sh && ensure_venv dev && MODEL=$$(ensure_model) && TRIAGE_MODEL=$$MODEL \
+	  FUZZ_PROFILE=$${FUZZ_PROFILE:-long} .venv/bin/pytest -p no:cacheprovider -q tests/fuzz
 
 lock: ## Re-pin constraints.txt from the current .venv
 	@{ echo "# Exact versions of every package in the environment (pip freeze of a working"; echo "# install on Python 3.10). Regenerate with: make lock"; .venv/bin/pip freeze --exclude-editable; } > constraints.txt
