@@ -49,6 +49,11 @@ from typing import Any, TypeVar
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: benchmarks/run.py
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.load.sampler import vm_hwm_mb  # noqa: E402  (peak RSS from /proc, shared with the load benchmark)
+
 BENCH = ROOT / "benchmarks"
 RESULTS = BENCH / "results"
 WORK = BENCH / "tmp"
@@ -580,17 +585,6 @@ def conversation_latency(model: Path, settings: Settings) -> dict[str, Any]:
     latency = result["turn_latency_ms"]
     log(f"full turns: p50 {latency['p50']:.0f} ms, p95 {latency['p95']:.0f} ms, {mismatched} unexpected")
     return result
-
-
-def vm_hwm_mb(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        return None
-    return None
 
 
 # --------------------------------------------------------------------------- reporting
