@@ -134,6 +134,7 @@ def start_replicated(model: str, state: Path, now: str, replicas: int, log: Path
 
 
 def stop_replicated(env: dict[str, str], log: Path) -> None:
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         subprocess.run(
             ["bash", str(PROD_SH), "stop"], cwd=ROOT, env=env, stdout=out, stderr=out, timeout=300, check=False
