@@ -80,6 +80,14 @@ def markdown(report: dict[str, Any]) -> str:
         "(empty, or missing the expected text); a customer stops at its first error.",
         "- **Verification:** every tracker (SQL tracker store) and the intake tickets after each run — lost, "
         "duplicated, reordered, unanswered or interleaved events; exactly one ticket per finished conversation.",
+        *(
+            [
+                f"- **Merged:** the {', '.join(report['merged_from']['profiles'])} rows are from the run of "
+                f"{report['merged_from']['date']} (`--merge`)."
+            ]
+            if report.get("merged_from") and report["merged_from"].get("profiles")
+            else []
+        ),
         "",
         results_table(report),
         "",
