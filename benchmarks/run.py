@@ -67,14 +67,21 @@ DEV_ONESHOT = BENCH / "dev_oneshot.jsonl"
 
 # A fixed triage conversation, inside business hours (tests.live.INSIDE_HOURS):
 # greeting, a partial-impact problem (→ B, confirmation), confirmation, an FAQ
-# question in the middle of the form, the contract (→ outcome), thanks.
+# question in the middle of the form, the contract, the four contact details for the
+# intake ticket (→ outcome and ticket number), a survey rating and comment, thanks.
 CONVERSATION: tuple[str, ...] = (
     "お世話になっております。",
     "営業部だけ、ファイルサーバーに繋がらなくなりました。ほかの部署は使えています。",
     "はい、合ってます",
     "ちなみに料金っていくらですか？",
     "5インシデントパックを契約しています",
-    "いいえ、以上です。ありがとうございました",
+    "株式会社サンプル商事",
+    "山田 太郎",
+    "03-1234-5678",
+    "taro.yamada@example.co.jp",
+    "4",
+    "特にありません",
+    "ありがとうございました",
 )
 EXPECTED_RESPONSES: tuple[str, ...] = (
     "utter_greet",
@@ -82,8 +89,16 @@ EXPECTED_RESPONSES: tuple[str, ...] = (
     "utter_ask_contract",
     "utter_faq_price",
     "utter_ask_contract",
+    "utter_ask_contact_company",
+    "utter_ask_contact_name",
+    "utter_ask_contact_phone",
+    "utter_ask_contact_email",
     "utter_outcome_now",
     "utter_contract_ok_pack5",
+    "utter_ticket_created",
+    "utter_ask_survey_rating",
+    "utter_ask_survey_comment",
+    "utter_survey_thanks",
     "utter_anything_else",
     "utter_thank",
 )
@@ -97,7 +112,7 @@ class Pipeline:
 
 
 PIPELINES: tuple[Pipeline, ...] = (
-    Pipeline("ours", "ours: Sudachi+NFKC, lookup, n-grams, feed-forward DIET", ROOT / "config.yml"),
+    Pipeline("ours", "ours: Sudachi+NFKC, lookup, n-grams, ginza vectors, feed-forward DIET", ROOT / "config.yml"),
     Pipeline("baseline_char_ngram", "Rasa default + char n-grams", BENCH / "configs" / "baseline_char_ngram.yml"),
     Pipeline("spacy_ginza", "SpacyNLP + ja_ginza", BENCH / "configs" / "spacy_ginza.yml"),
 )
