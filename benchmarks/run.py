@@ -545,8 +545,14 @@ def settings_args(settings: Settings) -> list[str]:
 
 
 # --------------------------------------------------------------------------- full turns (ours)
-def conversation_latency(model: Path, settings: Settings) -> dict[str, Any]:
-    """REST round trips with the real action server, frozen clock, free ports."""
+def conversation_latency(models: dict[str, Path], settings: Settings) -> dict[str, dict[str, Any]]:
+    """REST round trips with the real action server, frozen clock, free ports.
+
+    Every pipeline's servers run at the same time and the conversations are
+    interleaved — round r sends conversation r to each pipeline, in an order that
+    rotates every round — so a busy moment of the machine falls on all of them alike
+    instead of on whichever pipeline happened to be measured then.
+    """
     import tests.live as live
 
     # tests/live.py resolves its project root as parents[2] of its own path, which
@@ -554,52 +560,66 @@ def conversation_latency(model: Path, settings: Settings) -> dict[str, Any]:
     # the servers must start in the project folder (actions/, endpoints.yml).
     if not (live.ROOT / "endpoints.yml").exists():
         live.ROOT = ROOT
-    scratch = Path(tempfile.mkdtemp(prefix="desk-", dir=WORK))
-    desk = live.Desk(live.INSIDE_HOURS, scratch, rasa_port=live.free_port(), action_port=live.free_port())
-    log(f"starting the action and Rasa servers on 127.0.0.1:{desk.action_port} / :{desk.rasa_port} …")
-    turns: list[float] = []
-    per_turn: list[list[float]] = [[] for _ in CONVERSATION]
-    mismatched = 0
-    unexpected: list[str] | None = None
-    server_rss: dict[str, float | None] = {}
-    try:
-        start = time.perf_counter()
-        desk.start(str(model))
-        desk.wait_ready()
-        ready_s = time.perf_counter() - start
-        for index in range(settings.conversations + 1):  # the first one is a warm-up
-            sender = desk.new_sender()
-            for number, message in enumerate(CONVERSATION):
-                start = time.perf_counter()
-                desk.say(sender, message)
-                elapsed = (time.perf_counter() - start) * 1000.0
-                if index > 0:
-                    turns.append(elapsed)
-                    per_turn[number].append(elapsed)
-            responses = desk.responses_after(sender)
-            if tuple(responses) != EXPECTED_RESPONSES:
-                mismatched += 1
-                unexpected = unexpected or responses
-        for name, process in zip(("action_server", "rasa_server"), desk.processes, strict=False):
-            server_rss[name] = vm_hwm_mb(process.pid)
-    finally:
-        desk.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
-    result: dict[str, Any] = {
-        "conversations": settings.conversations,
-        "turns_per_conversation": len(CONVERSATION),
-        "servers_ready_s": ready_s,
-        "turn_latency_ms": percentiles(turns),
-        "per_turn_p50_ms": [percentiles(t)["p50"] for t in per_turn],
-        "conversation_messages": list(CONVERSATION),
-        "expected_responses": list(EXPECTED_RESPONSES),
-        "conversations_with_unexpected_responses": mismatched,
-        "first_unexpected_responses": unexpected,
-        "server_peak_rss_mb": server_rss,
+    keys = list(models)
+    scratch = {key: Path(tempfile.mkdtemp(prefix=f"desk-{key}-", dir=WORK)) for key in keys}
+    desks = {
+        key: live.Desk(live.INSIDE_HOURS, scratch[key], rasa_port=live.free_port(), action_port=live.free_port())
+        for key in keys
     }
-    latency = result["turn_latency_ms"]
-    log(f"full turns: p50 {latency['p50']:.0f} ms, p95 {latency['p95']:.0f} ms, {mismatched} unexpected")
-    return result
+    turns: dict[str, list[float]] = {key: [] for key in keys}
+    per_turn: dict[str, list[list[float]]] = {key: [[] for _ in CONVERSATION] for key in keys}
+    mismatched = dict.fromkeys(keys, 0)
+    unexpected: dict[str, list[str] | None] = dict.fromkeys(keys)
+    ready_s: dict[str, float] = {}
+    server_rss: dict[str, dict[str, float | None]] = {key: {} for key in keys}
+    try:
+        for key in keys:  # one after the other: each start is timed on its own
+            desk = desks[key]
+            log(f"starting {key}'s action and Rasa servers on 127.0.0.1:{desk.action_port} / :{desk.rasa_port} …")
+            start = time.perf_counter()
+            desk.start(str(models[key]))
+            desk.wait_ready()
+            ready_s[key] = time.perf_counter() - start
+        for index in range(settings.conversations + 1):  # round 0 is a warm-up
+            for key in keys[index % len(keys) :] + keys[: index % len(keys)]:
+                desk = desks[key]
+                sender = desk.new_sender()
+                for number, message in enumerate(CONVERSATION):
+                    start = time.perf_counter()
+                    desk.say(sender, message)
+                    elapsed = (time.perf_counter() - start) * 1000.0
+                    if index > 0:
+                        turns[key].append(elapsed)
+                        per_turn[key][number].append(elapsed)
+                responses = desk.responses_after(sender)
+                if tuple(responses) != EXPECTED_RESPONSES:
+                    mismatched[key] += 1
+                    unexpected[key] = unexpected[key] or responses
+        for key in keys:
+            for name, process in zip(("action_server", "rasa_server"), desks[key].processes, strict=False):
+                server_rss[key][name] = vm_hwm_mb(process.pid)
+    finally:
+        for key in keys:
+            desks[key].stop()
+            shutil.rmtree(scratch[key], ignore_errors=True)
+    results: dict[str, dict[str, Any]] = {}
+    for key in keys:
+        results[key] = {
+            "conversations": settings.conversations,
+            "turns_per_conversation": len(CONVERSATION),
+            "interleaved_with": [k for k in keys if k != key],
+            "servers_ready_s": ready_s[key],
+            "turn_latency_ms": percentiles(turns[key]),
+            "per_turn_p50_ms": [percentiles(t)["p50"] for t in per_turn[key]],
+            "conversation_messages": list(CONVERSATION),
+            "expected_responses": list(EXPECTED_RESPONSES),
+            "conversations_with_unexpected_responses": mismatched[key],
+            "first_unexpected_responses": unexpected[key],
+            "server_peak_rss_mb": server_rss[key],
+        }
+        latency = results[key]["turn_latency_ms"]
+        log(f"{key} full turns: p50 {latency['p50']:.0f} ms, p95 {latency['p95']:.0f} ms, {mismatched[key]} unexpected")
+    return results
 
 
 # --------------------------------------------------------------------------- reporting
@@ -736,8 +756,10 @@ def markdown(report: dict[str, Any]) -> str:
             "## Full turns through REST with custom actions",
             "",
             f"{first['conversations']} conversations × {first['turns_per_conversation']} turns per pipeline (after "
-            "one warm-up conversation), real `rasa run` + `rasa run actions` on free local ports, clock frozen at "
-            "Wednesday 10:00 JST, SQLite tracker store; the same conversation for each pipeline's model.",
+            "one warm-up round), real `rasa run` + `rasa run actions` on free local ports, clock frozen at "
+            "Wednesday 10:00 JST, SQLite tracker store; the same conversation for each pipeline's model. All "
+            "pipelines' servers run at once and the conversations are interleaved (one per pipeline per round, "
+            "the order rotating), so the machine's busy moments fall on all of them alike.",
             "",
             "| pipeline | p50 (ms) | p95 (ms) | mean (ms) | max (ms) | servers ready (s) | Rasa server peak RSS (MB) "
             "| unexpected replies |",
@@ -900,9 +922,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for pipeline in pipelines:
         model = ROOT / results[pipeline.key]["training"]["model_path"]
         results[pipeline.key].update(evaluate_in_child(pipeline, model, oneshot, settings))
-    for pipeline in pipelines:  # the same conversations through REST, with each pipeline's model
-        model = ROOT / results[pipeline.key]["training"]["model_path"]
-        results[pipeline.key]["full_turns"] = conversation_latency(model, settings)
+    # The same conversations through REST with each pipeline's model, interleaved.
+    models = {p.key: ROOT / results[p.key]["training"]["model_path"] for p in pipelines}
+    for key, turns in conversation_latency(models, settings).items():
+        results[key]["full_turns"] = turns
 
     reference = results[REFERENCE]
     ratios = {key: ratios_to(value, reference) for key, value in results.items()}
