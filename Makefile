@@ -44,7 +44,7 @@ nlu-eval: ## Score the model on the held-out NLU set
 oneshot: ## One-shot triage: JSON Lines on stdin → JSON Lines on stdout (make -s oneshot < in.jsonl)
 	@source scripts/common.sh && MODEL=$$(ensure_model) && $(PY) -m triage_cli.oneshot --model $$MODEL
 
-bench: ## Side-by-side benchmark: ours vs char-n-gram DIET vs SpacyNLP+ja_ginza (~15 min; --quick via BENCH_ARGS)
+bench: ## Side-by-side benchmark: ours vs char-n-gram DIET vs SpacyNLP+ja_ginza (~20 min; --quick via BENCH_ARGS)
 	@source scripts/common.sh && ensure_venv dev && $(PY) benchmarks/run.py $${BENCH_ARGS:-}
 
 load: ## Load benchmark: N concurrent customers per profile, tracker check (LOAD_ARGS="--profiles single,replicated --users 10,50,100", or --quick)
