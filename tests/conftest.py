@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.live import INSIDE_HOURS, SATURDAY_NIGHT, Desk, WebhookReceiver
+from tests.live import INSIDE_HOURS, SATURDAY_NIGHT, Desk, WebhookReceiver, newest_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,13 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def model_path() -> str:
     """The model under test: $TRIAGE_MODEL (set by `make test`) or the newest in models/."""
-    chosen = os.environ.get("TRIAGE_MODEL")
-    if chosen:
-        return chosen
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
+    model = newest_model()
+    if model is None:
         pytest.fail("no trained model: run `make train` (or `make test`, which trains first)")
-    return str(models[-1])
+    return model
 
 
 @pytest.fixture(scope="session")

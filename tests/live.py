@@ -36,6 +36,16 @@ RESERVED_PORTS = frozenset({5005, 5055, 5105, 5155, 5405, 5455, 8080, *range(520
 RESERVED_PORTS = RESERVED_PORTS | {8000, 5550, 5532, 6389, *range(5501, 5517)}
 
 
+def newest_model() -> str | None:
+    """The model to run: ``$TRIAGE_MODEL`` (set by `make test`), else the newest in
+    ``models/``, else None (nothing trained yet)."""
+    chosen = os.environ.get("TRIAGE_MODEL")
+    if chosen:
+        return chosen
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return str(models[-1]) if models else None
+
+
 def free_port() -> int:
     """A free 127.0.0.1 port, never one of RESERVED_PORTS."""
     while True:

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.live import INSIDE_HOURS  # noqa: E402  (Wednesday 10:00 JST, as the live tests)
+from tests.live import INSIDE_HOURS, newest_model  # noqa: E402  (Wednesday 10:00 JST, as the live tests)
 
 RESULTS = ROOT / "benchmarks" / "load" / "results"
 # Not benchmarks/tmp/: benchmarks/run.py removes that folder when it starts, running
@@ -55,16 +55,6 @@ WORK = ROOT / ".state" / "load"
 
 def log(message: str) -> None:
     print(f"[load {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def newest_model() -> str:
-    chosen = os.environ.get("TRIAGE_MODEL")
-    if chosen:
-        return chosen
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("no trained model: run `make train` first")
-    return str(models[-1])
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -297,6 +287,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.profiles, args.users, args.think, args.ramp, args.quiet_wait = "single", "3", "0.2,0.5", 1.0, 0.0
         args.busy_retries = 0
     args.model = args.model or newest_model()
+    if args.model is None:
+        raise SystemExit("no trained model: run `make train` first")
     args.out = args.out or (WORK / "quick" if args.quick else RESULTS)
     return args
 

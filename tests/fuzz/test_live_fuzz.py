@@ -86,7 +86,9 @@ def test_socketio_websocket_always_answers_in_japanese(desk: Desk, text: str) ->
             await ws.send_str("42" + json.dumps(["session_request", {"session_id": session_id}]))
             confirm_deadline = time.monotonic() + 10
             while True:
-                frame = await ws.receive_str(timeout=max(0.1, confirm_deadline - time.monotonic()))
+                left = confirm_deadline - time.monotonic()
+                assert left > 0, "no session_confirm within 10 s"
+                frame = await ws.receive_str(timeout=left)
                 if frame.startswith("42") and json.loads(frame[2:])[0] == "session_confirm":
                     break
             payload = {"message": text, "session_id": session_id}
