@@ -51,6 +51,14 @@ def redirect_for(scope: Scope) -> Redirect | None:
 
 
 _OWN_OR_THIRD = r"(?:自社|弊社|当社|社内|うち|我々|私たち|自作|独自|内製|他社|サードパーティ|3rd ?party|third ?party|外部ベンダー|ベンダー|sier|協力会社)"
+# OEM makers and their server/appliance lines (POLICY §5: their dedicated hardware,
+# firmware, drivers and maker editions go to the maker's desk).
+_OEM_MAKERS = (
+    r"富士通|fujitsu|primergy|プライマジー|(?<![a-z])nec(?![a-z])|express ?5800|エクスプレス5800|"
+    r"(?<![a-z])hpe?(?![a-z])|ヒューレット|proliant|プロライアント|(?<![a-z])dell(?![a-z])|デル(?:製|の)|poweredge|"
+    r"lenovo|レノボ|thinksystem|日立|hitachi|ha8000|東芝|dynabook|日本ibm|netapp|synology|qnap|buffalo|バッファロー|"
+    r"terastation|テラステーション|landisk|アイ・オー・データ|iodata"
+)
 _CUES: tuple[tuple[Scope, Pattern[str]], ...] = (
     (
         "third_party",
@@ -113,8 +121,11 @@ _CUES: tuple[tuple[Scope, Pattern[str]], ...] = (
     (
         "oem_vendor",
         re.compile(
-            r"datacenter|データ ?センター ?(?:エディション|版|edition)|(?<![a-z])oem(?![a-z])|アプライアンス|"
-            r"(?:メーカー|ベンダー)(?:の)?専用(?:ハードウェア|機|サーバー|機器|筐体)|プリインストール(?:された|の)?(?:サーバー|機器)"
+            r"datacenter ?server|データ ?センター ?サーバー|(?<![a-z])oem(?![a-z])|アプライアンス|"
+            r"(?:メーカー|ベンダー)(?:の)?専用(?:ハードウェア|機|サーバー|機器|筐体|ドライバ|イメージ)|プリインストール(?:された|の)?(?:サーバー|機器)|"
+            # a named OEM maker together with its own hardware, firmware, drivers or image
+            r"(?:" + _OEM_MAKERS + r").{0,30}?(?:ファームウェア|ファーム|firmware|bios|uefi|ドライバ|driver|専用|独自|"
+            r"リカバリ(?:ディスク|メディア|イメージ)|カスタムイメージ|raid ?(?:コントローラ|カード)|筐体|ハードウェア|保守|ランプ|led)"
         ),
     ),
     (
@@ -133,13 +144,16 @@ _DATA_RECOVERY = re.compile(
 )
 
 
+def detect_scopes(text: str) -> tuple[Scope, ...]:
+    """Every out-of-scope category whose cue ``text`` states, in priority order."""
+    folded = normalize_text(text)
+    return tuple(scope for scope, pattern in _CUES if pattern.search(folded))
+
+
 def detect_scope(text: str) -> Scope | None:
     """The out-of-scope request stated in ``text``, if any (first category that matches)."""
-    folded = normalize_text(text)
-    for scope, pattern in _CUES:
-        if pattern.search(folded):
-            return scope
-    return None
+    found = detect_scopes(text)
+    return found[0] if found else None
 
 
 def mentions_data_recovery(text: str) -> bool:

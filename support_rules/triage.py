@@ -11,8 +11,9 @@ from typing import Any
 
 from support_rules.calendar import BusinessCalendar
 from support_rules.contracts import Contract, contract_allows
+from support_rules.reading import ModelReading, Reading, combine
 from support_rules.reception import Reception, decide_reception
-from support_rules.scope import Redirect, Scope, decide_scope, mentions_data_recovery, redirect_for
+from support_rules.scope import INTENT_SCOPES, Redirect, Scope, decide_scope, mentions_data_recovery, redirect_for
 from support_rules.severity import Assessment, Severity, assess
 
 # Intents whose text describes a problem that needs triage.
@@ -33,6 +34,7 @@ class TriageInput:
     contract: Contract | None = None
     phone_reachable: bool | None = None
     severity_override: Severity | None = None  # chosen or corrected by the customer
+    model: ModelReading | None = None  # the trained reader's output, when a model is loaded
 
 
 @dataclass(frozen=True)
@@ -48,25 +50,58 @@ class TriageDecision:
     contract_ok: bool | None
     missing: list[str] = field(default_factory=list)
     data_recovery: bool = False
+    reading: Reading | None = None
 
     @property
     def reason_label(self) -> str | None:
-        return self.assessment.reason_label
+        return self.reading.reason_label if self.reading is not None else self.assessment.reason_label
+
+    @property
+    def confidence(self) -> dict[str, float]:
+        """Probability of each decided field, as the reader calibrated it."""
+        out: dict[str, float] = {}
+        if self.reading is None:
+            return out
+        reader_decided = self.reading.source == "reader" and self.reading.confidence is not None
+        if self.initial_severity is not None and reader_decided and self.reading.confidence is not None:
+            out["severity"] = round(self.reading.confidence, 3)
+        if self.reading.scope_confidence is not None:
+            out["scope"] = round(self.reading.scope_confidence, 3)
+        return out
 
 
 def decide(inquiry: TriageInput, calendar: BusinessCalendar) -> TriageDecision:
     scope = decide_scope(inquiry.intent, inquiry.text, inquiry.confidence)
     assessment = assess(inquiry.text)
     states_impact = any(hit.cue.id not in _QUESTION_CUES for hit in assessment.hits)
-    # A problem report: the intent says so, or another request (data recovery, an
-    # out-of-scope request) also describes what is going wrong with its impact.
-    is_problem = (
-        inquiry.intent is None
-        or inquiry.intent in PROBLEM_INTENTS
-        or ((scope != "in_scope" or inquiry.intent == "ask_data_recovery") and states_impact)
-        or (inquiry.confidence < UNSURE_INTENT and states_impact)
-    )
-    initial: Severity | None = inquiry.severity_override or (assessment.severity if is_problem else None)
+    reading: Reading | None = None
+    if inquiry.model is not None:
+        # The trained reader with the rules as guard rails (support_rules.reading).
+        reading = combine(inquiry.text, inquiry.model, assessment, inquiry.severity_override, scope)
+        scope = reading.scope
+        # A problem report or product question, unless the intent classifier is sure the
+        # message is something else (an FAQ about prices, a greeting) and states no impact.
+        dialogue_only = (
+            inquiry.intent is not None
+            and inquiry.intent not in PROBLEM_INTENTS
+            and inquiry.intent not in INTENT_SCOPES
+            and inquiry.intent != "ask_data_recovery"
+            and inquiry.confidence >= UNSURE_INTENT
+            and not states_impact
+        )
+        is_problem = reading.problem and not dialogue_only
+        initial: Severity | None = inquiry.severity_override or (reading.severity if is_problem else None)
+    else:
+        # Rules only (no trained reader loaded). A problem report: the intent says so, or
+        # another request (data recovery, an out-of-scope request) also describes what
+        # is going wrong with its impact.
+        is_problem = (
+            inquiry.intent is None
+            or inquiry.intent in PROBLEM_INTENTS
+            or ((scope != "in_scope" or inquiry.intent == "ask_data_recovery") and states_impact)
+            or (inquiry.confidence < UNSURE_INTENT and states_impact)
+        )
+        initial = inquiry.severity_override or (assessment.severity if is_problem else None)
     reception = (
         decide_reception(initial, inquiry.received_at, calendar, inquiry.phone_reachable)
         if initial is not None
@@ -94,6 +129,7 @@ def decide(inquiry: TriageInput, calendar: BusinessCalendar) -> TriageDecision:
         contract_ok=contract_ok,
         missing=missing,
         data_recovery=mentions_data_recovery(inquiry.text),
+        reading=reading,
     )
 
 
@@ -106,4 +142,5 @@ def decision_as_dict(decision: TriageDecision) -> dict[str, Any]:
         "reception": decision.reception.as_dict() if decision.reception else None,
         "contract_ok": decision.contract_ok,
         "missing": list(decision.missing),
+        "confidence": decision.confidence,
     }

@@ -7,7 +7,10 @@ loaded once for the whole stream.
 Input:  {"id": str, "text": str, "received_at"?: ISO-8601, "contract"?: str,
          "phone_reachable"?: bool}
 Output: {"id", "intent", "confidence", "severity", "downgraded", "scope", "redirect",
-         "reception", "contract_ok", "missing", "reason"}
+         "reception", "contract_ok", "missing", "field_confidence", "reason"}
+``confidence`` is the intent classifier's; ``field_confidence`` holds the calibrated
+probability of each decided field (``severity``, ``scope``) from the trained reader.
+``missing`` lists ``impact`` whenever the severity was left open (the desk asks).
 A line that cannot be processed yields {"id", "error"} and processing continues.
 
     python -m triage_cli.oneshot [--model models/x.tar.gz] < inquiries.jsonl
@@ -33,6 +36,7 @@ from support_rules.calendar import BusinessCalendar
 from support_rules.contracts import CONTRACTS, Contract
 from support_rules.domain_texts import response_texts
 from support_rules.jp_format import format_datetime
+from support_rules.reading import ModelReading
 from support_rules.settings import DeskConfig, get_config
 from support_rules.triage import TriageDecision, TriageInput, decide, decision_as_dict
 
@@ -40,7 +44,17 @@ ROOT = Path(__file__).resolve().parent.parent
 MAX_LINE_BYTES = ONESHOT_MAX_LINE_BYTES  # the limits live in channels.limits
 MAX_TEXT_CHARS = ONESHOT_MAX_TEXT_CHARS
 
-Parser = Callable[[str], Awaitable[tuple[str | None, float]]]
+
+@dataclass(frozen=True)
+class Parsed:
+    """What the NLU model says about one text."""
+
+    intent: str | None
+    confidence: float
+    model: ModelReading | None = None  # the trained impact/scope reader's output
+
+
+Parser = Callable[[str], Awaitable[Parsed]]
 
 
 class InputError(ValueError):
@@ -180,24 +194,29 @@ class OneShotTriage:
         self._reasons = ReasonWriter(domain_path or ROOT / "domain.yml", self._config)
 
     async def triage(self, inquiry: Inquiry) -> dict[str, Any]:
-        intent, confidence = await self._parse(inquiry.text)
+        parsed = await self._parse(inquiry.text)
         received = inquiry.received_at or clock.now(self._config.timezone)
         decision = decide(
             TriageInput(
                 text=inquiry.text,
                 received_at=received,
-                intent=intent,
-                confidence=confidence,
+                intent=parsed.intent,
+                confidence=parsed.confidence,
                 contract=inquiry.contract,
                 phone_reachable=inquiry.phone_reachable,
+                model=parsed.model,
             ),
             self._calendar,
         )
+        fields = decision_as_dict(decision)
+        # "confidence" is the intent's (as before); the decided fields' own ones follow.
+        field_confidence = fields.pop("confidence")
         return {
             "id": inquiry.id,
-            "intent": intent,
-            "confidence": round(confidence, 4),
-            **decision_as_dict(decision),
+            "intent": parsed.intent,
+            "confidence": round(parsed.confidence, 4),
+            **fields,
+            "field_confidence": field_confidence,
             "reason": self._reasons.reason(decision, received),
         }
 
@@ -240,14 +259,15 @@ def rasa_parser(model_path: str) -> Parser:
 
     agent = Agent.load(model_path)
 
-    async def parse(text: str) -> tuple[str | None, float]:
+    async def parse(text: str) -> Parsed:
         result = await agent.parse_message(text)
         # One-shot has no conversation to ask "did you mean …?" in: report the most
         # likely real intent (and its low confidence) instead of nlu_fallback.
         ranking = [r for r in result.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
         best = ranking[0] if ranking else result.get("intent") or {}
         name = best.get("name")
-        return (str(name) if name else None), float(best.get("confidence") or 0.0)
+        confidence = float(best.get("confidence") or 0.0)
+        return Parsed((str(name) if name else None), confidence, ModelReading.from_parse(result))
 
     return parse
 

@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 from channels.limits import ONESHOT_MAX_LINE_BYTES
 from tests.fuzz.conftest import LIVE_EXAMPLES, TRIED
 from tests.fuzz.strategies import dumps, hostile_texts, json_values, raw_bodies
-from triage_cli.oneshot import InputError, OneShotTriage, read_lines
+from triage_cli.oneshot import InputError, OneShotTriage, Parsed, read_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def fake_parse(text: str) -> tuple[str | None, float]:
-    return ("report_problem", 0.9) if "サーバー" in text else ("ask_price", 0.95)
+async def fake_parse(text: str) -> Parsed:
+    return Parsed("report_problem", 0.9) if "サーバー" in text else Parsed("ask_price", 0.95)
 
 
 inquiries = st.fixed_dictionaries(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from triage_cli.oneshot import InputError, OneShotTriage, parse_line
+from triage_cli.oneshot import InputError, OneShotTriage, Parsed, parse_line
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = [
@@ -54,8 +54,8 @@ def test_valid_line_is_parsed() -> None:
     assert (inquiry.contract, inquiry.phone_reachable) == ("pack5", False)
 
 
-async def fake_parse(text: str) -> tuple[str | None, float]:
-    return ("report_problem", 0.9) if "サーバー" in text else ("ask_price", 0.95)
+async def fake_parse(text: str) -> Parsed:
+    return Parsed("report_problem", 0.9) if "サーバー" in text else Parsed("ask_price", 0.95)
 
 
 async def test_stream_goes_on_after_bad_lines() -> None:

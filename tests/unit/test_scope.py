@@ -59,9 +59,12 @@ OUT_OF_SCOPE_TEXTS: dict[str, list[str]] = {
         "最適な構成を提案してください。",
     ],
     "oem_vendor": [
-        "Datacenterエディションを使っています。",
-        "ｄａｔａｃｅｎｔｅｒ版です。",
+        # POLICY §5 (narrowed): only the OEM-sold "Datacenter Server" products go to the
+        # maker; the regular Datacenter edition is in scope (IN_SCOPE_TEXTS).
+        "Datacenter Server を使っています。",
+        "ｄａｔａｃｅｎｔｅｒ ｓｅｒｖｅｒです。",
         "OEM版のWindows Serverです。",
+        "富士通のPRIMERGYのBIOSを更新したいです。",
         "メーカー専用ハードウェアで動いている製品です。",
         "アプライアンス製品のトラブルです。",
     ],
@@ -75,6 +78,8 @@ OUT_OF_SCOPE_TEXTS: dict[str, list[str]] = {
 }
 
 IN_SCOPE_TEXTS = [
+    "Datacenterエディションを使っています。",  # the regular edition (POLICY §5)
+    "Windows Server 2022 Datacenter でクラスタが組めません。",
     "原因がわからないので解決方法を教えて",  # asks for a fix, not an investigation
     "エラーの原因がわかりません。対処方法を教えてください。",
     "インストールの方法を教えてください。",

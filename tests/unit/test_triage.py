@@ -209,6 +209,7 @@ def test_decision_as_dict(calendar: BusinessCalendar):
         },
         "contract_ok": True,
         "missing": [],
+        "confidence": {},  # rules only: no calibrated probabilities
     }
 
 
