@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help run prod test install train chat tickets lint typecheck validate nlu-eval oneshot bench load fuzz lock clean
+.PHONY: help run prod test install train chat tickets lint typecheck validate nlu-eval oneshot bench reader-bench load fuzz lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Targets:\n"} /^[a-zA-Z_-]+:.*##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -44,8 +44,12 @@ nlu-eval: ## Score the model on the held-out NLU set
 oneshot: ## One-shot triage: JSON Lines on stdin → JSON Lines on stdout (make -s oneshot < in.jsonl)
 	@source scripts/common.sh && MODEL=$$(ensure_model) && $(PY) -m triage_cli.oneshot --model $$MODEL
 
-bench: ## Side-by-side benchmark: ours vs char-n-gram DIET vs SpacyNLP+ja_ginza (~20 min; --quick via BENCH_ARGS)
+bench: ## Side-by-side benchmarks: pipelines (~20 min; --quick via BENCH_ARGS), then the impact/scope reader on the blind sets
 	@source scripts/common.sh && ensure_venv dev && $(PY) benchmarks/run.py $${BENCH_ARGS:-}
+	@$(MAKE) -s reader-bench
+
+reader-bench: ## Impact/scope reading on the blind sets: rules only vs trained reader vs combined, per style (~1 min)
+	@source scripts/common.sh && ensure_venv dev && MODEL=$$(ensure_model) && $(PY) -m benchmarks.reader --model $$MODEL
 
 load: ## Load benchmark: N concurrent customers per profile, tracker check (LOAD_ARGS="--profiles single,replicated --users 10,50,100", or --quick)
 	@source scripts/common.sh && ensure_venv dev && MODEL=$$(ensure_model) && $(PY) -m benchmarks.load --model $$MODEL $${LOAD_ARGS:-}

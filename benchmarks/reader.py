@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support_rules import clock
 from support_rules.calendar import BusinessCalendar
 from support_rules.reading import ModelReading
 from support_rules.settings import get_config
@@ -51,6 +52,10 @@ class Case:
     severity: str | None  # expected: A/B/C or None (unknown or none)
     unknown: bool  # the impact is unknown: the desk must ask
     scope: str
+    # One-shot sets: when it arrived and whether the customer stays reachable; the
+    # expected severity is then the final one (after a downgrade outside hours).
+    received_at: dt.datetime | None = None
+    phone_reachable: bool | None = None
 
 
 @dataclass
@@ -85,15 +90,17 @@ def load_heldout(path: Path = HELDOUT) -> list[Case]:
     cases = []
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        expected = row["expected"]
+        given, expected = row["input"], row["expected"]
         cases.append(
             Case(
-                row["input"]["id"],
+                given["id"],
                 "heldout",
-                row["input"]["text"],
+                given["text"],
                 expected["severity"],
                 "impact" in expected["missing"],
                 expected["scope"],
+                clock.parse_instant(given["received_at"]) if given.get("received_at") else None,
+                given.get("phone_reachable"),
             )
         )
     return cases
@@ -170,10 +177,17 @@ class Evaluator:
             severity = model.impact if model.impact in ("A", "B", "C") else None
             return Outcome(severity, model.impact == "unknown", model.scope)
         decision = decide(
-            TriageInput(case.text, WHEN, intent, conf, model=model if system == "combined" else None),
+            TriageInput(
+                case.text,
+                case.received_at or WHEN,
+                intent,
+                conf,
+                phone_reachable=case.phone_reachable,
+                model=model if system == "combined" else None,
+            ),
             self._calendar,
         )
-        return Outcome(decision.initial_severity, "impact" in decision.missing, decision.scope)
+        return Outcome(decision.severity, "impact" in decision.missing, decision.scope)
 
     async def run(self, cases: Iterable[Case]) -> dict[str, dict[str, Scores]]:
         """scores[system][style] (style "all" included)."""
@@ -257,9 +271,10 @@ async def evaluate(model: str) -> tuple[dict[str, dict[str, Scores]], dict[str, 
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
     import sys
 
-    from tests.live import newest_model
+    from triage_cli.oneshot import latest_model, quiet_logging
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None)
@@ -271,9 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         help="measure the dev set (benchmarks/dev_oneshot.jsonl) only: the one to tune on",
     )
     args = parser.parse_args(argv)
-    model = args.model or newest_model()
-    if model is None:
-        raise SystemExit("no trained model: run `make train` first")
+    quiet_logging()
+    model = args.model or os.environ.get("TRIAGE_MODEL") or latest_model(ROOT / "models")
     if args.dev:
         scores = asyncio.run(Evaluator(model).run(load_heldout(DEV)))
         print(table(scores))

@@ -34,9 +34,21 @@ Source = Literal["choice", "reader", "rules"]
 # Below MIN_CONFIDENCE the reader has no usable opinion and the rules decide alone
 # (when they decide) or the impact stays open.
 MIN_CONFIDENCE = 0.45
-# An A needs this much probability, or agreement of the rules with a weaker one.
+# An A needs this much probability, or a business cue of the rules (STRONG_A_CUES)
+# with a weaker one.
 MIN_A = 0.55
 MIN_A_WITH_RULES = 0.30
+STRONG_A_CUES = frozenset(
+    {
+        "business_stopped",
+        "data_corruption",
+        "mail_queue",
+        "many_users",
+        "critical_operations",
+        "imminent_stop",
+        "major_loss",
+    }
+)
 # An out-of-scope reading needs this much probability before a customer is redirected.
 MIN_REDIRECT = 0.55
 MIN_REDIRECT_WITH_RULES = 0.30
@@ -236,19 +248,21 @@ def combine(
     top, conf = model.impact, model.impact_confidence
     rules = assessment.severity
     problem = top != "none" or rules in ("A", "B")
+    p_a = model.p("A")
+    # The rules' A counts as support only when a cue speaks of the business (a stop of
+    # work, many users, corruption, mail stuck …): a product or server being down is
+    # not by itself a business stop (POLICY §2.1).
+    strong_a = rules == "A" and any(h.cue.id in STRONG_A_CUES for h in assessment.hits)
     severity: Severity | None = None
-    if top in ("A", "B", "C"):
+    if p_a >= MIN_A or (strong_a and p_a >= MIN_A_WITH_RULES):
+        severity = "A"
+    elif top in ("B", "C"):
         level: Severity = top  # type: ignore[assignment]
-        agreed = rules == level or (level == "A" and assessment.capped)
-        if level == "A":
-            if model.p("A") >= MIN_A or (agreed and model.p("A") >= MIN_A_WITH_RULES):
-                severity = "A"
-        elif conf >= MIN_CONFIDENCE or agreed:
+        if conf >= MIN_CONFIDENCE or rules == level:
             severity = level
-    elif top == "unknown":
-        severity = None
-    elif top == "none" and rules in ("A", "B") and model.p(rules) >= MIN_A_WITH_RULES:
-        severity = rules
+    elif top == "none" and rules == "B" and model.p("B") >= MIN_A_WITH_RULES:
+        severity = "B"
+    # top "A" below the bar, or "unknown": left open — the desk asks.
     capped = False
     if severity == "A" and non_production:
         severity, capped = "B", True

@@ -88,6 +88,8 @@ def decide(inquiry: TriageInput, calendar: BusinessCalendar) -> TriageDecision:
             and inquiry.intent != "ask_data_recovery"
             and inquiry.confidence >= UNSURE_INTENT
             and not states_impact
+            # a report the reader sees as A or B is never swallowed by a wrong intent
+            and reading.severity not in ("A", "B")
         )
         is_problem = reading.problem and not dialogue_only
         initial: Severity | None = inquiry.severity_override or (reading.severity if is_problem else None)

@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.flush()
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    _quiet_logging()
+    quiet_logging()
     triage = OneShotTriage(rasa_parser(model))
     count = asyncio.run(triage.run(read_lines(sys.stdin.buffer), out))
     out.flush()
@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _quiet_logging() -> None:
+def quiet_logging() -> None:
     import logging
 
     import structlog
