@@ -104,6 +104,27 @@ def wants_to_ask(text: str) -> bool:
     return len(folded) <= 30 and bool(_WANTS_TO_ASK.search(folded))
 
 
+# ------------------------------------------------------------------ gibberish
+_REPEATED_CHAR = re.compile(r"(.)\1\1")
+_REPEATED_PAIR = re.compile(r"([ぁ-んァ-ヶ]{2})\1")
+_KEYBOARD = re.compile(r"[a-z]{4,}")
+_VOWELS = re.compile(r"[aeiou]")
+
+
+def is_gibberish(text: str) -> bool:
+    """Keyboard mashing rather than words (「ぬぬぬねねね」「ほげほげふがふが」「あｓｄｆｇｈｊｋ」).
+
+    Only for short messages without digits, so that names, numbers and addresses pass.
+    """
+    folded = fold(text).replace(" ", "")
+    if not folded or len(folded) > 20 or any(ch.isdigit() for ch in folded) or "@" in folded:
+        return False
+    if re.fullmatch(r"[ぁ-ん]+", folded) and (_REPEATED_CHAR.search(folded) or _REPEATED_PAIR.search(folded)):
+        return True
+    # 「sdfghjk」: no word has that few vowels.
+    return any(len(_VOWELS.findall(run)) * 4 < len(run) for run in _KEYBOARD.findall(folded))
+
+
 # ------------------------------------------------------------------ restart
 _RESTART = re.compile(
     r"(?:もう一度|もういちど|もう1度)?(?:最初|はじめ|始め|初め|さいしょ)から(?:やり直し|やりなおし|やり直す|始め|はじめ|お願い|で)?"
@@ -200,6 +221,22 @@ def plays_down_impact(text: str) -> bool:
     return bool(_NOT_A.search(fold(text).replace(" ", "")))
 
 
+_TEST_ENV = re.compile(r"(?:検証|テスト|開発|ステージング|評価|試験)(?:用|環境|機|系)")
+_NO_EFFECT = re.compile(
+    r"影響(?:は|が)?(?:ありません|ない|なし|出ていな|出ていません|出てない)|業務(?:は|も)?(?:普通に|問題なく)?(?:できて|続けられて|回って)"
+)
+
+
+def played_down_severity(text: str) -> Severity | None:
+    """What a correction that plays an A down says instead (POLICY §2.1): a test or
+    verification system with no business impact → C, a test system alone → B; None
+    when it only says "not A" (then the impact is asked again)."""
+    folded = fold(text).replace(" ", "")
+    if _TEST_ENV.search(folded):
+        return "C" if _NO_EFFECT.search(folded) else "B"
+    return None
+
+
 _SEVERITY_NAMED = re.compile(r"(?:深刻度|重要度|レベル|severity|sev)\s*([abc])(?![a-z])")
 
 
@@ -262,6 +299,7 @@ _RATING_WORDS = (
 )
 _STARS = re.compile(r"^[★☆\s]+$")
 _NUMBER = re.compile(r"^(?:評価\s*)?([1-5])\s*(?:点|つ|です|で|。|!|！|\s)*$")
+_NUMBER_FIRST = re.compile(r"^(?:評価\s*)?([1-5])\s*(?:点|です|で)[。、,.!！\s]")
 _SKIP = (
     "回答しない",
     "答えない",
@@ -280,7 +318,7 @@ def parse_rating(text: str) -> int | None:
     folded = unicodedata.normalize("NFKC", text).strip()
     if not folded:
         return None
-    match = _NUMBER.match(folded)
+    match = _NUMBER.match(folded) or _NUMBER_FIRST.match(folded)
     if match:
         return int(match.group(1))
     if _STARS.match(folded):
@@ -325,13 +363,17 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 _PHONE = re.compile(r"(?<![\d\-])(?:\+81[\s\-]?|0)\d{1,4}(?:[\s\-()]{0,2}\d{1,4}){1,3}(?![\d\-])")
 _FAX_LABEL = re.compile(r"(?:fax|ファックス|ファクス)\s*[:：]?\s*$", re.IGNORECASE)
 _COMPANY_FORMS = r"(?:株式会社|有限会社|合同会社|合資会社|一般社団法人|一般財団法人|学校法人|医療法人|\(株\)|\(有\))"
-_COMPANY = re.compile(_COMPANY_FORMS + r"\s?[^\s、。,.:：/|｜の]{1,40}|[^\s、。,.:：/|｜]{1,40}?" + _COMPANY_FORMS)
+_COMPANY_PREFIXED = re.compile(_COMPANY_FORMS + r"\s?[^\s、。,.:：/|｜の]{1,40}")
+_COMPANY_SUFFIXED = re.compile(r"[^\s、。,.:：/|｜はがをの]{1,40}?" + _COMPANY_FORMS)
 _COMPANY_LABEL = re.compile(r"(?:会社名|貴社名|社名|御社名|company)\s*[:：]\s*(\S[^\n]{0,60})", re.IGNORECASE)
 _NAME_LABEL = re.compile(r"(?:氏名|お名前|名前|担当者?名?|name)\s*[:：]\s*(\S[^\n]{0,30})", re.IGNORECASE)
 _NAME_CHARS = r"[一-龥々ぁ-んァ-ヶー]{1,6}(?:\s[一-龥々ぁ-んァ-ヶー]{1,6})?"
 _NAME_INTRO = re.compile(
     r"(?:の|、|\s|^|私は|わたしは|わたくし)(" + _NAME_CHARS + r")(?:と申します|ともうします|といいます)"
 )
+_NAME_TOPIC = re.compile(r"名前|氏名|お名前|名は|担当者名")
+_NAME_COPULA = re.compile(r"(?:^|[。、\s])(" + _NAME_CHARS + r")(?:です|でございます|と申します)[。！!]?$")
+_DEPARTMENT = re.compile(r"^\S*(?:部|課|室|グループ|センター|チーム|係)\s+")
 _PERSON_LINE = re.compile(r"[一-龥々]{1,4}\s?[一-龥々ぁ-んァ-ヶー]{1,6}")
 _NOT_A_NAME = re.compile(
     r"部|課|室|グループ|センター|チーム|係|本部|支店|営業所|事業所|株式|会社|様|御中|tel|fax|電話|メール"
@@ -376,7 +418,7 @@ def extract_contacts(text: str, exclude_phones: Iterable[str] = ()) -> ContactFa
     if label:
         company = label.group(1).strip()
     else:
-        found = _COMPANY.search(normal)
+        found = _COMPANY_PREFIXED.search(normal) or _COMPANY_SUFFIXED.search(normal)
         if found:
             company = found.group(0).strip()
     if company:
@@ -392,6 +434,10 @@ def _find_name(normal: str, company: str | None) -> str | None:
     candidates: list[str] = []
     if label:
         candidates.append(label.group(1).strip())
+    if _NAME_TOPIC.search(normal):
+        said = _NAME_COPULA.search(normal.strip())
+        if said:
+            candidates.append(said.group(1))
     lines = [line.strip(" \t-=_*|") for line in normal.splitlines()]
     for line in lines:
         intro = _NAME_INTRO.search(line)
@@ -407,6 +453,7 @@ def _find_name(normal: str, company: str | None) -> str | None:
         for index, line in enumerate(lines):
             if company in line:
                 for near in lines[index + 1 : index + 4]:
+                    near = _DEPARTMENT.sub("", near).strip()
                     if _PERSON_LINE.fullmatch(near) and not _NOT_A_NAME.search(near.lower()):
                         candidates.append(near)
                         break

@@ -219,3 +219,33 @@ def test_nothing_in_a_plain_problem_report() -> None:
 def test_phone_number_shape() -> None:
     assert answers.looks_like_phone_number("03-1234-5678")
     assert not answers.looks_like_phone_number("料金は？")
+
+
+@pytest.mark.parametrize("text", ["ぬぬぬねねね", "ほげほげふがふが", "あｓｄｆｇｈｊｋ"])
+def test_gibberish(text: str) -> None:
+    assert answers.is_gibberish(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["山田 太郎", "最初 まこと", "株式会社リセット", "03-1234-5678", "はい", "reset@example.co.jp"]
+)
+def test_not_gibberish(text: str) -> None:
+    assert not answers.is_gibberish(text)
+
+
+def test_played_down_severity() -> None:
+    assert answers.played_down_severity("落ちたのは検証用のサーバーで本番には影響ありません") == "C"
+    assert answers.played_down_severity("テスト環境のサーバーでした") == "B"
+    assert answers.played_down_severity("深刻度Aじゃなくて大丈夫です") is None
+
+
+def test_name_corrections_and_department_lines() -> None:
+    assert extract_contacts("名前の漢字を間違えました。山田 太朗です").name == "山田 太朗"
+    block = "株式会社サンプル商事\n情報システム部 山田 太郎\nTEL: 03-1234-5678"
+    assert extract_contacts(block).name == "山田 太郎"
+    assert extract_contacts("すみません、会社名は株式会社サンプル物産の間違いでした").company == "株式会社サンプル物産"
+    assert extract_contacts("さっきの電話番号は間違いで、03-1234-9999です").phone == "03-1234-9999"
+
+
+def test_rating_with_words_after_the_digit() -> None:
+    assert answers.parse_rating("5です。最初から最後まで丁寧でした") == 5
