@@ -92,6 +92,9 @@ A_STATEMENTS = frozenset(
 )
 
 CALLING_NOW = "今から電話します"
+# Two messages the desk cannot understand (the language guard and the fallback): the
+# first gets a request to rephrase, the second hands the conversation to a person.
+NOT_UNDERSTOOD = ("Is anybody there to help me?", "I really need some help please")
 
 B_DESC = "営業部だけ、ファイルサーバーに繋がらなくなりました。ほかの部署は使えています。"
 C_DESC = "Teamsで会議の背景をぼかす設定方法を教えてください。業務への影響はありません"

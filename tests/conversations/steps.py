@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tests.conversations.facts import A_FACTORY, A_MAIL, B_DESC, C_DESC, CONTACT, UNKNOWN_DESC
+from tests.conversations.facts import A_FACTORY, A_MAIL, B_DESC, C_DESC, CONTACT, NOT_UNDERSTOOD, UNKNOWN_DESC
 
 ASK_DESC = frozenset({"utter_ask_problem_description"})
 ASK_SEVERITY = frozenset({"utter_ask_severity", "utter_ask_severity_followup", "utter_ask_severity_reselect"})
@@ -181,7 +181,7 @@ STEPS: tuple[Step, ...] = (
         kind="handoff",
         triage=False,
     ),
-    Step("tue-after-fallback", "tuesday", ("ぬぬぬねねね",), FALLBACK, kind="open", triage=False),
+    Step("tue-after-fallback", "tuesday", (NOT_UNDERSTOOD[0],), FALLBACK, kind="open", triage=False),
     Step(
         "tue-after-redirect",
         "tuesday",

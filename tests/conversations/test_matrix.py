@@ -213,7 +213,12 @@ def test_digression(talk, step: Step, kind: str, d: Digression) -> None:  # type
                 "a second misunderstanding in a row goes to a person",
             )
         elif step.kind == "open":
-            conv.check(asked(turn, FALLBACK), "a message that is not understood gets a request to rephrase")
+            polite = FALLBACK | {"utter_chitchat"}
+            conv.check(
+                asked(turn, polite) or any(n.startswith("utter_ask_affirmation") for n in turn.names),
+                "a message that is not understood gets a request to rephrase (or a polite decline)",
+            )
+            conv.check(len(conv.tickets()) <= 1, "gibberish opens no ticket")
         elif step.id == "tue-survey-rating":
             ticket = conv.ticket()
             conv.check(ticket is not None and ticket.survey_rating is None, "gibberish is not a rating")

@@ -25,9 +25,7 @@ FALLBACKS = ("utter_ask_rephrase", "utter_default", "utter_please_type_japanese"
 def test_1_an_a_can_be_corrected(talk, clock: str, correction: str) -> None:  # type: ignore[no-untyped-def]
     conv: Conversation = talk(clock)
     first = conv.say("サーバーが落ちました！！")
-    conv.check(
-        conv.slot("severity") == "A" and F.A_PHONE in first.text, "setup: 「サーバーが落ちました！！」 is read as A"
-    )
+    conv.check(F.A_PHONE in first.text, "setup: 「サーバーが落ちました！！」 is read as A (the A number is given)")
     turn = conv.say(correction)
     conv.check("utter_ask_contract_again" not in turn.names, "a severity correction is not an unreadable contract")
     conv.check(
@@ -43,8 +41,8 @@ def test_1_an_a_can_be_corrected(talk, clock: str, correction: str) -> None:  # 
 @pytest.mark.parametrize("then", [F.A_MAIN, "電話したほうがいいですか？"], ids=["a-statement", "should-i-call"])
 def test_2_an_a_is_not_lost_after_the_automatic_handoff(talk, then: str) -> None:  # type: ignore[no-untyped-def]
     conv: Conversation = talk("tuesday")
-    conv.say("ぬぬぬねねね")
-    handed = conv.say("ほげほげふがふが")
+    conv.say(F.NOT_UNDERSTOOD[0])
+    handed = conv.say(F.NOT_UNDERSTOOD[1])
     conv.check(HANDOFF_OPEN & set(handed.names), "setup: two misunderstandings go to a person")
     if then != F.A_MAIN:
         conv.check_a_number(conv.say(F.A_MAIN), "an A statement during the handoff")
