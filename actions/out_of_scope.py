@@ -38,7 +38,7 @@ class ActionHandleOutOfScope(Action):
         standing_rules(dispatcher, tracker)
         if scope is None:
             dispatcher.utter_message(response="utter_how_can_help")
-            return []
+            return [SlotSet("redirect_ends_triage", False)]
         dispatcher.utter_message(response=REDIRECT_RESPONSES[scope], **fact_values())
         in_triage = tracker.active_loop_name == "triage_form"
         if in_triage and scope not in TRIAGE_CONTINUES and answers.is_question(text):
