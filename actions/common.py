@@ -79,6 +79,30 @@ def latest_intent(tracker: Tracker) -> Tuple[str | None, float]:
     return (str(name) if name else None), float(intent.get("confidence") or 0.0)
 
 
+def reads_latest_message(tracker: Tracker, own: str | None = None) -> bool:
+    """This action is the first to handle the customer's latest message (not the
+    return to a form after an interruption, nor a follow-up of another action).
+
+    A form's validation action sees the form itself as the latest action (Rasa adds it
+    to the tracker it sends), so ``own`` — the form's name — is skipped once.
+    """
+    skipped = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return True
+        if kind != "action":
+            continue
+        name = event.get("name")
+        if name == "action_listen":
+            return True
+        if own is not None and name == own and not skipped:
+            skipped = True
+            continue
+        return False
+    return True
+
+
 def latest_text(tracker: Tracker) -> str:
     text = tracker.latest_message.get("text") or ""
     return str(text).strip()

@@ -8,7 +8,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import FAQ_RESPONSES, answer_faq, latest_intent, latest_text, recovery_note, standing_rules
+from actions.common import (
+    FAQ_RESPONSES,
+    answer_faq,
+    latest_intent,
+    latest_text,
+    reads_latest_message,
+    recovery_note,
+    standing_rules,
+)
 
 __all__ = ["FAQ_RESPONSES", "ActionAnswerFaq"]
 
@@ -26,7 +34,7 @@ class ActionAnswerFaq(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         intent, _ = latest_intent(tracker)
         text = latest_text(tracker)
-        fresh = tracker.latest_action_name in (None, "action_listen")
+        fresh = reads_latest_message(tracker)
         if fresh:
             standing_rules(dispatcher, tracker, recovery=False)
         if not answer_faq(dispatcher, intent or "", text):

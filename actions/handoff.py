@@ -31,6 +31,7 @@ from actions.common import (
     latest_intent,
     latest_text,
     now,
+    reads_latest_message,
     standing_rules,
 )
 from actions.out_of_scope import REDIRECT_RESPONSES
@@ -56,7 +57,7 @@ class ActionRequestHuman(Action):
         moment = now()
         facts = fact_values(moment)
         inside = calendar().is_business_hours(moment)
-        if tracker.latest_action_name in (None, "action_listen"):
+        if reads_latest_message(tracker):
             standing_rules(dispatcher, tracker)
         ticket_no = tracker.get_slot("ticket_no")
         if not ticket_no or tracker.get_slot("problem_description"):

@@ -42,6 +42,7 @@ from actions.common import (
     now,
     read_impact,
     read_scope,
+    reads_latest_message,
     standing_rules,
     states_a,
     times_asked,
@@ -88,7 +89,7 @@ class ValidateTriageForm(ContactSlotsMixin, FormValidationAction):
         slots an extractor sets (rasa-sdk returns only the events of required slots,
         so the reason, the attempt counters and the scope set next to them would be lost).
         """
-        fresh = tracker.latest_action_name in (None, "action_listen")
+        fresh = reads_latest_message(tracker, own="triage_form")
         standing = self._standing(dispatcher, tracker) if fresh else None
         if standing is not None:
             standing_events: List[Dict[str, Any]] = [SlotSet(slot, value) for slot, value in standing.items()]

@@ -299,3 +299,26 @@ def CollectingDispatcherFactory() -> Any:
     from rasa_sdk.executor import CollectingDispatcher
 
     return CollectingDispatcher()
+
+
+async def test_standing_rules_read_the_message_once_as_rasa_calls_the_form(at, make_tracker, dispatcher, domain):
+    """Rasa sends the form's validation a tracker whose latest action is the form itself;
+    after an interruption rule the same message must not be read again."""
+    user = {"event": "user", "timestamp": 1764032400.0, "text": "今から電話します！", "input_channel": "rest"}
+    form = {"event": "action", "name": "triage_form"}
+    first = make_tracker(
+        "今から電話します！",
+        "calling_now",
+        slots={**A_SLOTS, "requested_slot": "contract"},
+        events=[user, form],
+        latest_action="triage_form",
+    )
+    assert (await run_form(dispatcher, first, domain))["calling_now"] is True
+    again = make_tracker(
+        "今から電話します！",
+        "calling_now",
+        slots={**A_SLOTS, "requested_slot": "contract"},
+        events=[user, {"event": "action", "name": "action_calling_now"}, form],
+        latest_action="triage_form",
+    )
+    assert "calling_now" not in await run_form(CollectingDispatcherFactory(), again, domain)
