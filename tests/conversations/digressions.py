@@ -223,8 +223,11 @@ RESTART_LOOKALIKE = {
         "reset@example.co.jp", frozenset({"utter_ask_survey_rating"}), contact_email="reset@example.co.jp"
     ),
     "tue-survey-rating": _look("5です。最初から最後まで丁寧でした"),
-    "tue-survey-comment": _look(
-        "最初からやり直さずに済んで助かりました", survey_comment="最初からやり直さずに済んで助かりました"
+    "tue-survey-comment": Digression(
+        "restart_lookalike",
+        "最初からやり直さずに済んで助かりました",
+        expect_ticket={"survey_comment": "最初からやり直さずに済んで助かりました"},
+        then_answer=False,
     ),
     "tue-handoff": _look("最初からやり直すと直るか試してみます"),
     "tue-after-fallback": _look("最初から説明すると、Outlookが起動しません", ASK_SEVERITY),

@@ -161,6 +161,7 @@ def test_digression(talk, step: Step, kind: str, d: Digression) -> None:  # type
 
     elif kind == "restart_lookalike":
         check_expectations(conv, d)
+        check_ticket(conv, d)
         if d.resume:
             check_resumes(conv, step, turn, d.resume)
         if step.kind == "handoff":
