@@ -1,8 +1,8 @@
 """Small talk is politely declined; keyboard mashing is a misunderstanding, not small talk.
 
-The classifier may read 「ぬぬぬねねね」 as small talk. Such a message is given back to the
-conversation as not understood (``nlu_fallback``), so the two-stage fallback asks to
-rephrase — and a second one in a row goes to a person, like any misunderstanding.
+The classifier may read 「ぬぬぬねねね」 as small talk. Such a message gets the fallback's
+request to rephrase instead — and a second one in a row goes to a person, like any
+misunderstanding.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, UserUtteranceReverted, UserUttered
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -50,14 +50,5 @@ class ActionSmallTalk(Action):
             # Not understood twice in a row: a person takes over.
             dispatcher.utter_message(response="utter_default_to_handoff")
             return [FollowupAction("action_request_human")]
-        parse_data = dict(tracker.latest_message)
-        parse_data["intent"] = {"name": "nlu_fallback", "confidence": 1.0}
-        again: Dict[str, Any] = UserUttered(
-            text, parse_data=parse_data, input_channel=tracker.get_latest_input_channel()
-        )
-        for event in reversed(tracker.events):
-            if event.get("event") == "user":
-                if event.get("message_id"):
-                    again["message_id"] = event["message_id"]
-                break
-        return [UserUtteranceReverted(), again]
+        dispatcher.utter_message(response="utter_ask_rephrase")
+        return []
