@@ -18,7 +18,7 @@ import re
 from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -239,6 +239,8 @@ class _AskContact:
         return f"action_ask_{self.slot}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        if tracker.get_slot("last_reading") == "restart":
+            return [FollowupAction("action_restart")]
         if tracker.get_slot("step_paused"):
             return [SlotSet("step_paused", None)]
         error = str(tracker.get_slot("contact_error") or "")
@@ -275,6 +277,8 @@ class ActionAskContactConfirmed(Action):
         return "action_ask_contact_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        if tracker.get_slot("last_reading") == "restart":
+            return [FollowupAction("action_restart")]
         if tracker.get_slot("step_paused"):
             return [SlotSet("step_paused", None)]
         dispatcher.utter_message(

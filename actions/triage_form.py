@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -48,7 +48,7 @@ from actions.common import (
     times_asked,
 )
 from actions.contact import CONTACT_SLOTS, ContactSlotsMixin, found_contacts, is_step_interruption, on_a_path
-from actions.registry import DESCRIBING_INTENTS, ENDING_INTENTS
+from actions.registry import DESCRIBING_INTENTS
 from actions.tickets import DECLINED
 from support_rules import answers
 from support_rules.contracts import parse_contract, resolve_contract
@@ -161,11 +161,11 @@ class ValidateTriageForm(ContactSlotsMixin, FormValidationAction):
         intent, confidence = latest_intent(tracker)
         if requested is None or not text or is_payload(text):
             return None
-        ending = intent in ENDING_INTENTS and confidence >= answers.CONFIDENT
-        if ending and (intent != "start_over" or answers.is_restart_command(text)):
-            return None  # their rules end the form
         if answers.is_restart_command(text):
-            return None  # the restart rule (start_over) takes it
+            # However it was classified: the question is not asked, action_restart follows.
+            return {"last_reading": "restart"}
+        if intent == "goodbye" and confidence >= answers.CONFIDENT:
+            return None  # its rule ends the form
         if intent == "calling_now" or answers.is_calling_now(text):
             return self._calling_now(dispatcher, tracker, text)
         if answers.is_gibberish(text):
@@ -552,8 +552,11 @@ class ValidateTriageForm(ContactSlotsMixin, FormValidationAction):
         return {"contract_attempts": float(attempts)}
 
 
-def _paused(tracker: Tracker) -> List[Dict[str, Any]] | None:
-    """The customer announced a question (「ちょっと聞きたいことが…」): ask nothing now."""
+def _hold(tracker: Tracker) -> List[Dict[str, Any]] | None:
+    """Ask nothing now: the customer announced a question (「ちょっと聞きたいことが…」),
+    or asked to start over (then the restart follows this form's turn)."""
+    if tracker.get_slot("last_reading") == "restart":
+        return [FollowupAction("action_restart")]
     if tracker.get_slot("step_paused"):
         return [SlotSet("step_paused", None)]
     return None
@@ -564,7 +567,7 @@ class ActionAskProblemDescription(Action):
         return "action_ask_problem_description"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        paused = _paused(tracker)
+        paused = _hold(tracker)
         if paused is not None:
             return paused
         dispatcher.utter_message(response="utter_ask_problem_description")
@@ -580,7 +583,7 @@ class ActionAskSeverity(Action):
         return "action_ask_severity"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        paused = _paused(tracker)
+        paused = _hold(tracker)
         if paused is not None:
             return paused
         intent, _ = latest_intent(tracker)
@@ -604,7 +607,7 @@ class ActionAskSeverityConfirmed(Action):
         return "action_ask_severity_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        paused = _paused(tracker)
+        paused = _hold(tracker)
         if paused is not None:
             return paused
         dispatcher.utter_message(
@@ -620,7 +623,7 @@ class ActionAskPhoneReachable(Action):
         return "action_ask_phone_reachable"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        paused = _paused(tracker)
+        paused = _hold(tracker)
         if paused is not None:
             return paused
         retries = int(tracker.get_slot("form_retries") or 0)
@@ -633,7 +636,7 @@ class ActionAskContract(Action):
         return "action_ask_contract"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        paused = _paused(tracker)
+        paused = _hold(tracker)
         if paused is not None:
             return paused
         attempts = int(tracker.get_slot("contract_attempts") or 0)

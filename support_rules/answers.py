@@ -374,6 +374,7 @@ _NAME_INTRO = re.compile(
 _NAME_TOPIC = re.compile(r"名前|氏名|お名前|名は|担当者名")
 _NAME_COPULA = re.compile(r"(?:^|[。、\s])(" + _NAME_CHARS + r")(?:です|でございます|と申します)[。！!]?$")
 _DEPARTMENT = re.compile(r"^\S*(?:部|課|室|グループ|センター|チーム|係)\s+")
+_PERSON_FIRST = re.compile(r"([一-龥々]{1,4}\s?[一-龥々ぁ-んァ-ヶー]{1,6})(?=\s|$|[(（])")
 _PERSON_LINE = re.compile(r"[一-龥々]{1,4}\s?[一-龥々ぁ-んァ-ヶー]{1,6}")
 _NOT_A_NAME = re.compile(
     r"部|課|室|グループ|センター|チーム|係|本部|支店|営業所|事業所|株式|会社|様|御中|tel|fax|電話|メール"
@@ -457,10 +458,12 @@ def _find_name(normal: str, company: str | None) -> str | None:
                     if _PERSON_LINE.fullmatch(near) and not _NOT_A_NAME.search(near.lower()):
                         candidates.append(near)
                         break
-                rest = line.split(company, 1)[1].strip()
-                tail = rest.split()[-1] if rest.split() else ""
-                if tail and _PERSON_LINE.fullmatch(tail) and not _NOT_A_NAME.search(tail.lower()):
-                    candidates.append(tail)
+                # The same line, or the whole block on one line (channels collapse
+                # line breaks): 「株式会社X 情報システム部 山田 太郎 TEL: …」.
+                rest = _DEPARTMENT.sub("", line.split(company, 1)[1].strip()).strip()
+                person = _PERSON_FIRST.match(rest)
+                if person and not _NOT_A_NAME.search(person.group(1).lower()):
+                    candidates.append(person.group(1))
     for candidate in candidates:
         if company and candidate in company:
             continue

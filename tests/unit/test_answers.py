@@ -249,3 +249,10 @@ def test_name_corrections_and_department_lines() -> None:
 
 def test_rating_with_words_after_the_digit() -> None:
     assert answers.parse_rating("5です。最初から最後まで丁寧でした") == 5
+
+
+def test_signature_on_one_line() -> None:
+    """Channels and the tokenizer may collapse line breaks into spaces."""
+    text = "繋がりません。 -- 株式会社サンプル商事 情報システム部 山田 太郎 TEL: 03-1234-5678 Mail: taro@example.co.jp"
+    facts = extract_contacts(text)
+    assert (facts.company, facts.name, facts.phone) == ("株式会社サンプル商事", "山田 太郎", "03-1234-5678")
