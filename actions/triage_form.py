@@ -488,7 +488,10 @@ class ValidateTriageForm(ContactSlotsMixin, FormValidationAction):
         intent, _ = latest_intent(tracker)
         if intent in INTERRUPTING_INTENTS:
             return {}
-        answer = answers.parse_yes_no(latest_text(tracker), intent if intent in ("affirm", "deny") else None)
+        text = latest_text(tracker)
+        answer = answers.parse_yes_no(text, intent if intent in ("affirm", "deny") else None)
+        if answer is None and answers.defers_to_phone(text):
+            answer = True  # 「お電話で伺います」: the customer will be on the phone
         if answer is None:
             retries = int(tracker.get_slot("form_retries") or 0) + 1
             if retries >= MAX_PHONE_REACHABLE_TRIES:

@@ -322,3 +322,12 @@ async def test_standing_rules_read_the_message_once_as_rasa_calls_the_form(at, m
         latest_action="triage_form",
     )
     assert "calling_now" not in await run_form(CollectingDispatcherFactory(), again, domain)
+
+
+async def test_by_phone_answers_the_reachability_question(at, make_tracker, dispatcher, domain):
+    at(SATURDAY_NIGHT)
+    tracker = make_tracker(
+        "お電話で伺います", "inform_contract", slots={**A_SLOTS, "requested_slot": "phone_reachable"}
+    )
+    slots = await run_form(dispatcher, tracker, domain)
+    assert slots["phone_reachable"] is True
