@@ -9,7 +9,7 @@ from rasa_sdk.events import FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import fact_values, latest_text
+from actions.common import fact_values, latest_text, standing_rules
 from support_rules.normalize import is_foreign
 
 # "Did you mean …?" questions exist for the topics where a yes/no makes sense.
@@ -40,6 +40,10 @@ class ActionDefaultAskAffirmation(Action):
         if is_foreign(text, min_latin_words=1):
             dispatcher.utter_message(response="utter_please_type_japanese")
             return []
+        if standing_rules(dispatcher, tracker):
+            # Not understood as a whole, but the impact is clear: the number comes first.
+            dispatcher.utter_message(response="utter_ask_affirmation_report_problem")
+            return []
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [
             str(entry.get("name")) for entry in ranking if entry.get("name") and entry.get("name") != "nlu_fallback"
@@ -67,6 +71,7 @@ class ActionDefaultFallback(Action):
         return "action_default_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        standing_rules(dispatcher, tracker)
         if tracker.active_loop_name == "action_two_stage_fallback":
             dispatcher.utter_message(response="utter_default_to_handoff")
             return [FollowupAction("action_request_human")]

@@ -8,27 +8,37 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import FAQ_RESPONSES, calendar, fact_values, latest_intent, now
+from actions.common import (
+    FAQ_RESPONSES,
+    answer_faq,
+    latest_intent,
+    latest_text,
+    reads_latest_message,
+    recovery_note,
+    standing_rules,
+)
+
+__all__ = ["FAQ_RESPONSES", "ActionAnswerFaq"]
 
 
 class ActionAnswerFaq(Action):
-    """One action for every FAQ intent: ``ask_price`` → ``utter_faq_price`` …"""
+    """One action for every FAQ intent: ``ask_price`` → ``utter_faq_price`` …
+
+    The rules that hold at every step come first: a message that also states an
+    A-level impact gets the phone number before the answer.
+    """
 
     def name(self) -> str:
         return "action_answer_faq"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         intent, _ = latest_intent(tracker)
-        response = FAQ_RESPONSES.get(intent or "")
-        if response is None:
+        text = latest_text(tracker)
+        fresh = reads_latest_message(tracker)
+        if fresh:
+            standing_rules(dispatcher, tracker, recovery=False)
+        if not answer_faq(dispatcher, intent or "", text):
             dispatcher.utter_message(response="utter_how_can_help")
-            return []
-        moment = now()
-        facts = fact_values(moment)
-        dispatcher.utter_message(response=response, **facts)
-        if intent == "ask_hours":
-            if calendar().is_business_hours(moment):
-                dispatcher.utter_message(response="utter_hours_open_now")
-            else:
-                dispatcher.utter_message(response="utter_hours_closed_now", next_open=facts["next_open"])
+        if fresh:
+            recovery_note(dispatcher, tracker, text)
         return []

@@ -10,8 +10,6 @@ phone line.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -20,17 +18,28 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import tickets
-from actions.common import calendar, clip, fact_values, latest_intent, latest_text, now
-
-# 「キャンセル」「取り消して」「やっぱりいいです」「もう大丈夫」
-_CANCEL = re.compile(
-    r"キャンセル|取り?消|とりけ|やっぱり(?:いい|大丈夫|結構|やめ)|もう(?:大丈夫|いい|結構)|やめます|不要です"
+from actions.calling import confirm_number
+from actions.common import (
+    FAQ_INTENTS,
+    OUT_OF_SCOPE_INTENTS,
+    answer_faq,
+    calendar,
+    clip,
+    fact_values,
+    faq_candidate,
+    is_payload,
+    latest_intent,
+    latest_text,
+    now,
+    reads_latest_message,
+    standing_rules,
 )
+from actions.out_of_scope import REDIRECT_RESPONSES
+from support_rules import answers
+from support_rules.scope import INTENT_SCOPES
+
 _LEAVING_INTENTS = frozenset({"goodbye"})
-
-
-def wants_to_cancel(text: str) -> bool:
-    return bool(_CANCEL.search(unicodedata.normalize("NFKC", text)))
+wants_to_cancel = answers.wants_to_cancel
 
 
 def _after_another_action(tracker: Tracker) -> bool:
@@ -48,17 +57,23 @@ class ActionRequestHuman(Action):
         moment = now()
         facts = fact_values(moment)
         inside = calendar().is_business_hours(moment)
+        if reads_latest_message(tracker):
+            standing_rules(dispatcher, tracker)
         ticket_no = tracker.get_slot("ticket_no")
         if not ticket_no or tracker.get_slot("problem_description"):
-            # A handoff in the middle of a triage (or before any) gets its own ticket.
-            ticket = await tickets.create_ticket(
+            # A handoff in the middle of a triage (or before any) gets its own ticket,
+            # unless this problem has one already.
+            description = tracker.get_slot("problem_description") or tickets.customer_words(tracker)
+            ticket = await tickets.ticket_for_problem(
+                tracker,
+                description,
                 tickets.draft_from_tracker(
                     tracker,
                     kind="handoff",
                     received_at=moment,
                     outcome="handoff" if inside else "handoff_after_hours",
-                    description=tracker.get_slot("problem_description") or tickets.customer_words(tracker),
-                )
+                    description=description,
+                ),
             )
             ticket_no = ticket.ticket_no if ticket else None
         events: List[Dict[str, Any]] = [SlotSet("ticket_no", ticket_no)]
@@ -77,7 +92,7 @@ class ActionRequestHuman(Action):
             dispatcher.utter_message(response="utter_handoff_closed", ticket_no=ticket_no, **facts)
         else:
             dispatcher.utter_message(response="utter_handoff_closed_no_ticket", **facts)
-        if tracker.get_slot("severity") == "A":
+        if tracker.get_slot("severity") == "A" and tracker.get_slot("phone_reachable") is not False:
             dispatcher.utter_message(response="utter_handoff_closed_severity_a", **facts)
         else:
             dispatcher.utter_message(response="utter_handoff_closed_a_line", **facts)
@@ -100,20 +115,48 @@ class ValidateHandoffForm(FormValidationAction):
             return [SlotSet("requested_slot", "handoff_note")]
         text = latest_text(tracker)
         intent, confidence = latest_intent(tracker)
-        if text and wants_to_cancel(text):
+        if text and answers.is_restart_command(text):
+            return [
+                SlotSet("handoff_state", "cancelled"),
+                SlotSet("requested_slot", None),
+                SlotSet("last_reading", "restart"),
+            ]
+        if text and wants_to_cancel(text) and not answers.is_question(text):
             return [SlotSet("handoff_state", "cancelled"), SlotSet("requested_slot", None)]
         if intent in _LEAVING_INTENTS and confidence >= 0.8:
             return [SlotSet("handoff_state", "ended"), SlotSet("requested_slot", None)]
         ticket_no = tracker.get_slot("ticket_no")
         if text and ticket_no:
             await tickets.relay_to_agent(str(ticket_no), clip(text))
+        # While waiting for a person the standing rules still hold: the number after an
+        # A statement, the number again for a customer who is about to call.
+        extra: List[Dict[str, Any]] = []
+        if text and not is_payload(text):
+            if intent == "calling_now" or answers.is_calling_now(text):
+                confirm_number(dispatcher, tracker, text)
+            elif standing_rules(dispatcher, tracker):
+                extra.append(SlotSet("severity", "A"))
+            elif answers.is_question(text) or (intent in OUT_OF_SCOPE_INTENTS and confidence >= answers.CONFIDENT):
+                # A question while waiting is answered now; the person sees it too.
+                self._answer(dispatcher, tracker, text, intent)
         count = int(tracker.get_slot("handoff_messages") or 0) + 1
         # The note is never kept: the form stays open and keeps relaying.
         return [
+            *extra,
             SlotSet("handoff_messages", float(count)),
             SlotSet("handoff_note", None),
             SlotSet("requested_slot", "handoff_note"),
         ]
+
+    @staticmethod
+    def _answer(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, intent: str | None) -> None:
+        scope = INTENT_SCOPES.get(intent or "")
+        if scope is not None:
+            dispatcher.utter_message(response=REDIRECT_RESPONSES[scope], **fact_values())
+            return
+        faq = intent if intent in FAQ_INTENTS else faq_candidate(tracker, text)
+        if faq:
+            answer_faq(dispatcher, faq, text)
 
 
 class ActionAskHandoffNote(Action):
@@ -135,11 +178,17 @@ class ActionEndHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         state = tracker.get_slot("handoff_state")
         ticket_no = tracker.get_slot("ticket_no")
+        events: List[Dict[str, Any]] = [SlotSet("handoff_note", None), SlotSet("handoff_messages", 0.0)]
         if state == "cancelled":
             if ticket_no:
                 await tickets.set_handoff(str(ticket_no), "cancelled", tickets.transcript(tracker))
+            if tracker.get_slot("last_reading") == "restart":
+                return [*events, SlotSet("last_reading", None), FollowupAction("action_restart")]
             dispatcher.utter_message(response="utter_handoff_cancelled")
+            if tracker.get_slot("problem_description"):
+                # The triage that was waiting for the person goes on where it stopped.
+                return [*events, FollowupAction("triage_form")]
             dispatcher.utter_message(response="utter_anything_else")
         else:
             dispatcher.utter_message(response="utter_handoff_goodbye")
-        return [SlotSet("handoff_note", None), SlotSet("handoff_messages", 0.0)]
+        return events

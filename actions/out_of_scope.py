@@ -10,12 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import tickets
-from actions.common import clip, fact_values, latest_intent, latest_text, now
-from support_rules.scope import INTENT_SCOPES, detect_scope, redirect_for
-
-# Out-of-scope requests after which the triage of the same problem can go on: the
-# investigation goes elsewhere, but restoring service is still in scope.
-TRIAGE_CONTINUES = frozenset({"root_cause", "third_party", "debugging", "product_change"})
+from actions.common import clip, fact_values, latest_intent, latest_text, now, read_scope, standing_rules
+from actions.registry import TRIAGE_CONTINUES
+from support_rules import answers
+from support_rules.scope import INTENT_SCOPES, redirect_for
 
 REDIRECT_RESPONSES: Dict[str, str] = {
     "root_cause": "utter_redirect_root_cause",
@@ -35,20 +33,33 @@ class ActionHandleOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         intent, _ = latest_intent(tracker)
-        scope = INTENT_SCOPES.get(intent or "") or detect_scope(latest_text(tracker))
+        text = latest_text(tracker)
+        scope = INTENT_SCOPES.get(intent or "") or read_scope(tracker, text)
+        standing_rules(dispatcher, tracker)
         if scope is None:
             dispatcher.utter_message(response="utter_how_can_help")
-            return []
+            return [SlotSet("redirect_ends_triage", False)]
         dispatcher.utter_message(response=REDIRECT_RESPONSES[scope], **fact_values())
         in_triage = tracker.active_loop_name == "triage_form"
-        events: List[Dict[str, Any]] = [SlotSet("scope", scope), SlotSet("redirect", redirect_for(scope))]
+        if in_triage and scope not in TRIAGE_CONTINUES and answers.is_question(text):
+            # Asked on the side (「ついでに…も聞けますか？」): answered, the triage goes on.
+            dispatcher.utter_message(response="utter_redirect_then_resume")
+            return [SlotSet("redirect_ends_triage", False)]
+        events: List[Dict[str, Any]] = [
+            SlotSet("scope", scope),
+            SlotSet("redirect", redirect_for(scope)),
+            SlotSet("redirect_ends_triage", in_triage and scope not in TRIAGE_CONTINUES),
+        ]
         if in_triage and scope in TRIAGE_CONTINUES:
             # The triage goes on; its ticket records the scope note.
             dispatcher.utter_message(response="utter_redirect_triage_continues")
             return events
-        # The inquiry ends here with a redirect: record it as a ticket too.
-        description = tracker.get_slot("problem_description") or clip(latest_text(tracker))
-        ticket = await tickets.create_ticket(
+        # The inquiry ends here with a redirect: record it as a ticket too (once per problem).
+        description = tracker.get_slot("problem_description") or clip(text)
+        earlier = tracker.get_slot("ticket_no")
+        ticket = await tickets.ticket_for_problem(
+            tracker,
+            description,
             tickets.draft_from_tracker(
                 tracker,
                 kind="redirect",
@@ -57,11 +68,14 @@ class ActionHandleOutOfScope(Action):
                 description=description,
                 scope=scope,
                 redirect=redirect_for(scope),
-            )
+            ),
         )
         if ticket is not None:
-            dispatcher.utter_message(response="utter_ticket_recorded_redirect", ticket_no=ticket.ticket_no)
-            events.append(SlotSet("ticket_no", ticket.ticket_no))
+            response = (
+                "utter_ticket_already_recorded" if ticket.ticket_no == earlier else "utter_ticket_recorded_redirect"
+            )
+            dispatcher.utter_message(response=response, ticket_no=ticket.ticket_no)
+            events += [SlotSet("ticket_no", ticket.ticket_no), SlotSet("ticket_problem", description)]
         if not in_triage:
             dispatcher.utter_message(response="utter_anything_else")
         return events

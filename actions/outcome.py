@@ -34,6 +34,10 @@ TRIAGE_INPUT_SLOTS = (
     "contract_attempts",
     "contact_error",
     "contact_attempts",
+    "calling_now",
+    "last_decided",
+    "last_reading",
+    "step_paused",
 )
 
 _NEXT_DAY_RESPONSES = {
@@ -83,7 +87,11 @@ class ActionTriageOutcome(Action):
             reception = decide_reception(None, moment, cal, None)
         start = format_datetime(reception.starts_at, moment.date()) if reception.starts_at else None
 
-        if reception.severity == "A":
+        calling = bool(tracker.get_slot("calling_now"))
+        if calling:
+            # The customer is phoning now: the ticket number is all that is left to say.
+            pass
+        elif reception.severity == "A":
             response = "utter_outcome_a" if reception.inside_hours else "utter_outcome_a_after_hours"
             dispatcher.utter_message(response=response, phone=facts["a_phone"])
         elif reception.downgraded:
@@ -106,31 +114,37 @@ class ActionTriageOutcome(Action):
             else:
                 dispatcher.utter_message(response="utter_outcome_next_day_after_hours", start=start)
 
-        self._contract_message(dispatcher, contract_slot, reception.severity, facts)
+        if not calling:
+            self._contract_message(dispatcher, contract_slot, reception.severity, facts)
 
         if decision.scope in _PREMIER_NOTES:
             dispatcher.utter_message(response=_PREMIER_NOTES[decision.scope], premier=facts["premier"])
         if decision.data_recovery:
             dispatcher.utter_message(response="utter_data_recovery_note")
 
-        ticket = await tickets.create_ticket(
+        ticket = await tickets.ticket_for_problem(
+            tracker,
+            description,
             tickets.draft_from_tracker(
                 tracker,
                 kind="triage",
                 received_at=moment,
                 outcome="triage",
                 description=description,
-                severity=severity_slot if isinstance(severity_slot, str) else None,
+                severity=decision.severity or (severity_slot if isinstance(severity_slot, str) else None),
                 downgraded=reception.downgraded,
                 contract_ok=decision.contract_ok,
                 scope=decision.scope,
                 redirect=redirect_for(decision.scope),
                 reception_route=reception.route,
                 reception_starts_at=reception.starts_at,
-            )
+            ),
         )
         if ticket is not None:
-            dispatcher.utter_message(response="utter_ticket_created", ticket_no=ticket.ticket_no)
+            dispatcher.utter_message(
+                response="utter_ticket_created_calling" if calling else "utter_ticket_created",
+                ticket_no=ticket.ticket_no,
+            )
         else:
             dispatcher.utter_message(response="utter_ticket_unavailable")
 
@@ -142,6 +156,9 @@ class ActionTriageOutcome(Action):
             SlotSet("contract_ok", decision.contract_ok),
             SlotSet("reception_route", reception.route),
             SlotSet("reception_starts_at", reception.starts_at.isoformat() if reception.starts_at else None),
+            SlotSet("ticket_problem", description or None),
+            # No satisfaction survey in the middle of an outage, or while the customer dials.
+            SlotSet("survey_due", not calling and reception.severity != "A"),
         ]
         events += [SlotSet(slot, None) for slot in TRIAGE_INPUT_SLOTS]
         return events

@@ -7,8 +7,6 @@ another problem, a person, goodbye) ends the survey and is handled right away.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -17,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import tickets
+from actions.calling import ActionCallingNow
 from actions.common import (
     FAQ_INTENTS,
     OUT_OF_SCOPE_INTENTS,
@@ -24,35 +23,19 @@ from actions.common import (
     is_payload,
     latest_intent,
     latest_text,
+    states_a,
 )
+from actions.contact import found_contacts
 from actions.faq import ActionAnswerFaq
 from actions.out_of_scope import ActionHandleOutOfScope
+from support_rules import answers
 from tickets.contact import is_decline
 
 SKIPPED = "skipped"
 NO_COMMENT = "none"
 MAX_COMMENT_CHARS = 1000
 MAX_RATING_TRIES = 2
-
-# Words for a rating, checked longest first ("とても満足" before "満足").
-_RATING_WORDS = (
-    ("とても満足", 5),
-    ("大変満足", 5),
-    ("非常に満足", 5),
-    ("やや満足", 4),
-    ("まあまあ満足", 4),
-    ("とても不満", 1),
-    ("非常に不満", 1),
-    ("大変不満", 1),
-    ("やや不満", 2),
-    ("不満", 2),
-    ("満足", 4),
-    ("ふつう", 3),
-    ("普通", 3),
-)
-_STARS = re.compile(r"^[★☆\s]+$")
-_NUMBER = re.compile(r"^(?:評価\s*)?([1-5])\s*(?:点|つ|です|で|。|!|！|\s)*$")
-_WANT_SKIP = ("回答しない", "答えない", "答えたくない", "アンケートは結構", "スキップ", "いらない", "不要")
+parse_rating = answers.parse_rating
 
 # What a message that is not a survey answer asks for, handled after the survey ends.
 _FOLLOWUPS: Dict[str, str] = {
@@ -61,44 +44,39 @@ _FOLLOWUPS: Dict[str, str] = {
     "report_problem": "triage_form",
     "choose_severity": "triage_form",
     "request_human": "action_request_human",
+    "calling_now": "action_calling_now",
+    "want_to_ask": "utter_please_ask",
     "goodbye": "utter_goodbye",
-    "restart": "action_restart",
     "greet": "utter_greet",
     # 「ありがとう」 right after the outcome answers the outcome, not the survey.
     "thank": "utter_thank",
 }
-_QUESTION = re.compile(r"(\?|？|ですか|ますか|でしょうか|教えて|知りたい|いくら)[。.!！\s]*$")
 _ANSWERED_HERE: Dict[str, Callable[[], Action]] = {
     "action_answer_faq": ActionAnswerFaq,
     "action_handle_out_of_scope": ActionHandleOutOfScope,
+    "action_calling_now": ActionCallingNow,
 }
-
-
-def parse_rating(text: str) -> int | None:
-    """1–5 from a digit, stars or a word such as 「とても満足」; None when unclear."""
-    folded = unicodedata.normalize("NFKC", text).strip()
-    if not folded:
-        return None
-    match = _NUMBER.match(folded)
-    if match:
-        return int(match.group(1))
-    if _STARS.match(folded):
-        stars = folded.count("★")
-        return stars if 1 <= stars <= 5 else None
-    for word, value in _RATING_WORDS:
-        if word in folded:
-            return value
-    return None
 
 
 def _new_request(tracker: Tracker, text: str) -> str | None:
     """The handler for a message that is a new request rather than a survey answer."""
     intent, confidence = latest_intent(tracker)
-    if intent not in _FOLLOWUPS or confidence < 0.6:
+    if text and not is_payload(text):
+        if states_a(tracker, text) is not None:
+            return "triage_form"  # the triage reads the impact and gives the number at once
+        if answers.is_calling_now(text):
+            return "action_calling_now"
+        if answers.is_restart_command(text):
+            return "action_restart"
+        if answers.wants_to_ask(text):
+            return "utter_please_ask"
+        if answers.asks_about_recovery(text) and answers.is_question(text):
+            return "action_answer_faq"
+    if intent not in _FOLLOWUPS or confidence < answers.CONFIDENT:
         return None
     if intent in FAQ_INTENTS or intent in OUT_OF_SCOPE_INTENTS:
         # 「説明がわかりにくかった」 may look like a question topic; only a real question leaves.
-        return _FOLLOWUPS[intent] if _QUESTION.search(text) else None
+        return _FOLLOWUPS[intent] if answers.is_question(text) else None
     return _FOLLOWUPS[intent]
 
 
@@ -119,6 +97,10 @@ class ValidateSurveyForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
         values: Dict[str, Any]
+        corrected = await self._corrected_contacts(dispatcher, tracker, text) if requested else {}
+        if corrected:
+            # 「電話番号が間違っていました、03-…です」: the ticket is updated, the question stays.
+            return [SlotSet(slot, value) for slot, value in corrected.items()] + [SlotSet("requested_slot", requested)]
         if requested == "survey_rating":
             values = self._rating(tracker, dispatcher, text)
         elif requested == "survey_comment":
@@ -133,6 +115,23 @@ class ValidateSurveyForm(FormValidationAction):
         if "requested_slot" not in values:
             events.append(SlotSet("requested_slot", self._next(tracker, values)))
         return events
+
+    @staticmethod
+    async def _corrected_contacts(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Dict[str, Any]:
+        if not text or is_payload(text) or not answers.is_correction(text):
+            return {}
+        corrected = {
+            slot: value
+            for slot, value in found_contacts(tracker, text, only_empty=False).items()
+            if value != tracker.get_slot(slot)
+        }
+        ticket_no = tracker.get_slot("ticket_no")
+        if not corrected:
+            return {}
+        if ticket_no:
+            await tickets.update_contact(str(ticket_no), corrected)
+        dispatcher.utter_message(response="utter_contact_corrected")
+        return corrected
 
     @staticmethod
     def _next(tracker: Tracker, values: Dict[str, Any]) -> str | None:
@@ -150,7 +149,7 @@ class ValidateSurveyForm(FormValidationAction):
             rating = parse_rating(text)
             if rating is not None:
                 return {"survey_rating": str(rating), "survey_attempts": 0.0}
-            if any(word in text for word in _WANT_SKIP) or (text and is_decline(text)):
+            if answers.wants_to_skip(text) or (text and is_decline(text)):
                 return _end_survey(None)
         followup = _new_request(tracker, text)
         if followup:
@@ -216,6 +215,8 @@ class ActionSaveSurvey(Action):
             events += await _ANSWERED_HERE[followup]().run(dispatcher, tracker, domain)
         elif followup.startswith("utter_"):
             dispatcher.utter_message(response=followup)
+        elif followup == "action_restart":
+            events.append(FollowupAction("action_restart"))
         else:
             # A form or a person: started as the next action, which keeps the turn going.
             events.append(FollowupAction(str(followup)))

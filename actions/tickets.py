@@ -184,3 +184,28 @@ async def set_handoff(ticket_no: str, state: str, history: List[Dict[str, Any]] 
 async def relay_to_agent(ticket_no: str, text: str) -> bool:
     result = await _call("relay", lambda: store().enqueue_agent_message(ticket_no, text) or True)
     return result is not None
+
+
+async def ticket_for_problem(tracker: Tracker, description: str | None, draft: TicketDraft) -> TicketView | None:
+    """One ticket per problem: the conversation's ticket when it was made for the same
+    description (or for the same out-of-scope request), otherwise a new one."""
+    existing = tracker.get_slot("ticket_no")
+    same_text = bool(description) and description == tracker.get_slot("ticket_problem")
+    same_redirect = draft.outcome == "redirect" and draft.scope is not None and draft.scope == tracker.get_slot("scope")
+    if existing and (same_text or same_redirect):
+        found = await _call("get", lambda: store().get(str(existing)))
+        if found is not None:
+            return found
+    return await create_ticket(draft)
+
+
+async def update_contact(ticket_no: str, slots: Dict[str, Any]) -> bool:
+    """Corrected contact details (by slot name) onto an existing ticket."""
+    fields = {
+        "company": slots.get("contact_company"),
+        "contact_name": slots.get("contact_name"),
+        "phone": slots.get("contact_phone"),
+        "email": slots.get("contact_email"),
+    }
+    result = await _call("update contact", lambda: store().update_contact(ticket_no, **fields))
+    return result is not None

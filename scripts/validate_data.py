@@ -5,6 +5,11 @@ including responses that custom actions send with ``utter_message(response=...)`
 This script runs the same validator and accepts exactly those warnings whose response
 is named as a string literal in ``actions/``, ``triage_cli/`` or ``channels/`` — and, the other way round, fails when an
 action names a response the domain does not define. Every other warning fails.
+
+It also checks the conversation's registry (``actions/registry.py``) against the domain:
+every intent of the domain is classified there (starts, answers, interrupts or ends a
+step), every name it uses exists, every FAQ has its response, and every interrupting
+FAQ or out-of-scope intent has a rule for the middle of the triage form.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ import re
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 _UNUSED = re.compile(r"The utterance '([^']+)' is not used in any story or rule\.")
@@ -31,7 +39,43 @@ def responses_named_in_actions() -> set[str]:
         *(ROOT / "channels").rglob("*.py"),
     ]:
         names.update(_RESPONSE_LITERAL.findall(path.read_text(encoding="utf-8")))
-    return names
+    return names - {"utter_action"}  # the key of Rasa's bot-event metadata, not a response
+
+
+def registry_problems(domain: Any, importer: Any) -> list[str]:
+    """``actions/registry.py`` against the domain and the rules."""
+    sys.path.insert(0, str(ROOT))
+    from actions import registry
+
+    problems: list[str] = []
+    intents = set(domain.intents)
+    builtin = {"nlu_fallback", "out_of_scope", "back", "session_start", "restart"}  # Rasa's own
+    classified = (
+        registry.STARTING_INTENTS | registry.ANSWERING_INTENTS | registry.INTERRUPTING_INTENTS | registry.ENDING_INTENTS
+    )
+    for intent in sorted(intents - classified - builtin):
+        problems.append(f"intent '{intent}' is not classified in actions/registry.py")
+    for intent in sorted(classified - intents):
+        problems.append(f"actions/registry.py names intent '{intent}', which the domain does not define")
+    for intent, response in registry.FAQ_RESPONSES.items():
+        if response not in domain.responses:
+            problems.append(f"FAQ '{intent}' is answered by '{response}', which the domain does not define")
+    for form, slots in registry.STEPS.items():
+        if form not in domain.form_names:
+            problems.append(f"actions/registry.py names form '{form}', which the domain does not define")
+        for slot in slots:
+            if slot not in {s.name for s in domain.slots}:
+                problems.append(f"actions/registry.py names slot '{slot}', which the domain does not define")
+    # Every interrupting FAQ / out-of-scope intent has a rule inside the triage form.
+    in_form: set[str] = set()
+    for path in sorted((ROOT / "data" / "rules").glob("*.yml")):
+        for rule in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules") or []:
+            if {"active_loop": "triage_form"} not in (rule.get("condition") or []):
+                continue
+            in_form.update(str(step["intent"]) for step in rule.get("steps") or [] if "intent" in step)
+    for intent in sorted((registry.FAQ_INTENTS | registry.OUT_OF_SCOPE_INTENTS) - in_form):
+        problems.append(f"interrupting intent '{intent}' has no rule for the middle of the triage form")
+    return problems
 
 
 class _Collect(logging.Handler):
@@ -89,6 +133,7 @@ def main() -> int:
             accepted += 1
             continue
         problems.append(message)
+    problems += registry_problems(validator.domain, importer)
     missing = sorted(n for n in named if n not in domain_responses and not n.endswith("_"))
     for name in missing:
         problems.append(f"actions/ sends response '{name}', which domain.yml does not define")

@@ -44,6 +44,8 @@ class DeskConfig:
     severity_a_phone: str
     redirects: tuple[tuple[str, str], ...] = ()
     max_impact_follow_ups: int = 2
+    # Premier support: a separate contract, asked about through these contacts.
+    premier_ask_via: str = "担当営業またはサポート契約センター"
 
     @property
     def redirect_names(self) -> dict[str, str]:
@@ -115,6 +117,7 @@ def parse_config(raw: Mapping[str, Any]) -> DeskConfig:
             severity_a_phone=str(contact["severity_a_phone"]),
             redirects=tuple((str(k), str(v)) for k, v in (raw.get("redirects") or {}).items()),
             max_impact_follow_ups=int((raw.get("conversation") or {}).get("max_impact_follow_ups", 2)),
+            premier_ask_via=str((raw.get("premier") or {}).get("ask_via") or "担当営業またはサポート契約センター"),
         )
     except KeyError as exc:
         raise ConfigError(f"desk configuration is missing {exc.args[0]!r}") from exc
