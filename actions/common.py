@@ -15,7 +15,8 @@ from support_rules import answers, clock
 from support_rules.calendar import BusinessCalendar
 from support_rules.contracts import quote, yen
 from support_rules.jp_format import closing_days_text, format_datetime, format_time
-from support_rules.scope import Scope, detect_scope
+from support_rules.reading import read
+from support_rules.scope import Scope
 from support_rules.settings import DeskConfig, get_config
 from support_rules.severity import assess
 
@@ -129,21 +130,34 @@ class ImpactReading:
     capped: bool = False  # a stop read in a test/verification environment
 
 
+def _parse_of(tracker: Tracker, text: str) -> Dict[str, Any] | None:
+    """The NLU parse of ``text`` when it is the latest message (it carries the trained
+    reader's ``impact_reading`` / ``scope_reading``); None for older texts."""
+    latest = tracker.latest_message or {}
+    return latest if latest.get("text") == text else None
+
+
 def read_impact(tracker: Tracker, text: str, extent_only: bool = False) -> ImpactReading:
     """The one place the actions read business impact from the customer's words.
 
-    Today the rules of ``support_rules.severity`` read it; the trained reader will put
-    its reading in ``tracker.latest_message["impact_reading"]`` and this function will
-    use that for the latest message. ``extent_only`` reads a short answer to "how big
-    is the impact?" (no question cues).
+    The trained reader's prediction for the latest message, held by the cue rules
+    (``support_rules.reading``: never a guessed A, a test environment at most B, an
+    impact it cannot read left open); the rules alone for an older text. A short answer
+    to "who is affected?" (``extent_only``: 「全員です」, 「営業部だけ」) is read by the
+    rules, which know extents without a sentence around them.
     """
-    assessment = assess(text, extent_only=extent_only)
-    return ImpactReading(assessment.severity, assessment.reason_label, assessment.capped)
+    if extent_only:
+        assessment = assess(text, extent_only=True)
+        return ImpactReading(assessment.severity, assessment.reason_label, assessment.capped)
+    reading = read(text, _parse_of(tracker, text))
+    return ImpactReading(reading.severity, reading.reason_label, reading.capped)
 
 
 def read_scope(tracker: Tracker, text: str) -> Scope | None:
-    """The one place the actions read an out-of-scope request from free text."""
-    return detect_scope(text)
+    """The one place the actions read an out-of-scope request from free text (the
+    trained reader with the rules, as for the impact)."""
+    scope = read(text, _parse_of(tracker, text)).scope
+    return None if scope == "in_scope" else scope
 
 
 # ---------------------------------------------------------------- rules that hold at every step

@@ -19,7 +19,8 @@ async def test_partial_impact_in_first_message_asks_for_confirmation(at, make_tr
     slots = await run_form(dispatcher, make_tracker(text, "report_problem", active_loop="triage_form"), domain)
     assert slots["problem_description"] == text
     assert slots["severity"] == "B"
-    assert slots["severity_reason"] == "一部の利用者や部署への影響"
+    # the category and the customer's own words that decided it
+    assert slots["severity_reason"] == f"一部の利用者や部署への影響：「{text}」"
     assert slots["scope"] == "in_scope"
     assert slots["requested_slot"] == "severity_confirmed"
     assert dispatcher.messages == []
