@@ -201,7 +201,14 @@ class Evaluator:
         return scores
 
     async def throughput(self, texts: list[str]) -> float:
-        """One-shot lines per second with the model loaded (parse + decision)."""
+        """One-shot lines per second with the model loaded (parse + decision).
+
+        The rules' per-text caches are emptied first: every text is read afresh, as a
+        new inquiry would be."""
+        from support_rules import scope, severity
+
+        severity._scan.cache_clear()
+        scope.detect_scopes.cache_clear()
         start = time.perf_counter()
         for text in texts:
             intent, conf, model = await self.parse(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal, Mapping, Pattern, get_args
 
 from support_rules.normalize import normalize_text
@@ -144,6 +145,7 @@ _DATA_RECOVERY = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def detect_scopes(text: str) -> tuple[Scope, ...]:
     """Every out-of-scope category whose cue ``text`` states, in priority order."""
     folded = normalize_text(text)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, Pattern
 
 from support_rules.normalize import normalize_text, normalize_with_origins
@@ -437,8 +438,12 @@ def find_cues(text: str, extent_only: bool = False) -> tuple[CueHit, ...]:
     return _scan(text, extent_only)[1]
 
 
+@lru_cache(maxsize=4096)
 def _scan(text: str, extent_only: bool) -> tuple[str, tuple[CueHit, ...]]:
-    """The normalised text and the cues found in it (one normalisation for both)."""
+    """The normalised text and the cues found in it (one normalisation for both).
+
+    Cached: one message is read by the NLU pipeline's cue extractor, the trained
+    reader's features and the triage decision; the result is immutable."""
     folded, origins = normalize_with_origins(text)
     normalized = _COURTESY.sub(lambda m: " " * len(m.group(0)), folded)
     hits: list[CueHit] = []
