@@ -121,6 +121,10 @@ class Scores:
     def add(self, case: Case, out: Outcome) -> None:
         self.n += 1
         want, got = case.severity or "-", out.severity or "-"
+        if want == "C" and got == "-" and case.scope != "in_scope" and out.scope == case.scope:
+            # A C-level request for another desk: the product gives the redirect and no
+            # severity when the text states no trouble (support_rules.triage); both right.
+            want = "-"
         self.confusion[(want, got)] += 1
         if want == got:
             self.severity_ok += 1

@@ -23,6 +23,9 @@ _QUESTION_CUES = frozenset({"how_to", "spec_question"})
 # Below this intent confidence the classifier has no real opinion: a text that states
 # a business impact is then read as the problem report it describes.
 UNSURE_INTENT = 0.5
+# The reader's confidence above which a C reading (a product question) stands even when
+# the intent classifier leans, without confidence, towards an FAQ or small talk.
+SURE_QUESTION = 0.7
 
 
 @dataclass(frozen=True)
@@ -79,19 +82,27 @@ def decide(inquiry: TriageInput, calendar: BusinessCalendar) -> TriageDecision:
         # The trained reader with the rules as guard rails (support_rules.reading).
         reading = combine(inquiry.text, inquiry.model, assessment, inquiry.severity_override, scope)
         scope = reading.scope
-        # A problem report or product question, unless the intent classifier is sure the
-        # message is something else (an FAQ about prices, a greeting) and states no impact.
-        dialogue_only = (
+        # A problem report or product question, unless the intent classifier reads the
+        # message as something else (an FAQ about prices, a greeting), it states no impact
+        # and the reader is not sure it is a product question either.
+        other_intent = (
             inquiry.intent is not None
             and inquiry.intent not in PROBLEM_INTENTS
             and inquiry.intent not in INTENT_SCOPES
             and inquiry.intent != "ask_data_recovery"
-            and inquiry.confidence >= UNSURE_INTENT
+        )
+        dialogue_only = (
+            other_intent
             and not states_impact
             # a report the reader sees as A or B is never swallowed by a wrong intent
             and reading.severity not in ("A", "B")
+            and (inquiry.confidence >= UNSURE_INTENT or (reading.confidence or 0.0) < SURE_QUESTION)
         )
-        is_problem = reading.problem and not dialogue_only
+        # A request for work another desk does (POLICY §5) carries a severity only when it
+        # also describes trouble: a plain question about a home PC or a request for a macro
+        # gets the redirect, not a reception date and a contract question.
+        redirect_only = scope != "in_scope" and reading.severity == "C" and not states_impact
+        is_problem = reading.problem and not dialogue_only and not redirect_only
         initial: Severity | None = inquiry.severity_override or (reading.severity if is_problem else None)
     else:
         # Rules only (no trained reader loaded). A problem report: the intent says so, or
