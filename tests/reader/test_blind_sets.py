@@ -34,11 +34,19 @@ HELDOUT_FLOORS = {"severity": 0.93, "scope": 0.94}
 
 
 @pytest.fixture(scope="module")
-def scores(model_path: str) -> tuple[dict[str, dict[str, Scores]], dict[str, dict[str, Scores]]]:
+def scores(
+    model_path: str, pytestconfig: pytest.Config
+) -> tuple[dict[str, dict[str, Scores]], dict[str, dict[str, Scores]]]:
     evaluator = Evaluator(model_path)
     blind = asyncio.run(evaluator.run(load_blind()))
     heldout = asyncio.run(evaluator.run(load_heldout()))
-    print("\n" + table(blind) + "\n\n" + table(heldout))
+    # Shown in `make test`'s output whether the tests pass or fail.
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    text = "\nReader on the blind sets (rules / reader / combined):\n" + table(blind) + "\n" + table(heldout)
+    if reporter is not None:
+        reporter.write_line(text)
+    else:
+        print(text)
     return blind, heldout
 
 
