@@ -84,7 +84,7 @@ class ActionTriageOutcome(Action):
         decided = severity_slot in ("A", "B", "C")
         reception = decision.reception
         contract_ok = decision.contract_ok
-        severity = decision.severity
+        severity: str | None = decision.severity
         if not decided:
             # "undetermined" (the customer could not say; an engineer decides) is routed
             # like B/C and is never A: decide() must not re-read the description's symptom
