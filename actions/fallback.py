@@ -9,7 +9,8 @@ from rasa_sdk.events import FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import fact_values, latest_text, standing_rules
+from actions.common import fact_values, latest_text, read_scope, standing_rules
+from actions.out_of_scope import ActionHandleOutOfScope
 from support_rules.normalize import is_foreign
 
 # "Did you mean …?" questions exist for the topics where a yes/no makes sense.
@@ -44,6 +45,11 @@ class ActionDefaultAskAffirmation(Action):
             # Not understood as a whole, but the impact is clear: the number comes first.
             dispatcher.utter_message(response="utter_ask_affirmation_report_problem")
             return []
+        if read_scope(tracker, text) is not None:
+            # The topic is unsure but the request is clearly one the desk does not take
+            # (「Lenovoのサーバーのメーカー製ドライバーを…」): say where it goes instead of
+            # asking what was meant.
+            return await ActionHandleOutOfScope().run(dispatcher, tracker, domain)
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [
             str(entry.get("name")) for entry in ranking if entry.get("name") and entry.get("name") != "nlu_fallback"

@@ -60,6 +60,7 @@ class ActionRequestHuman(Action):
         if reads_latest_message(tracker):
             standing_rules(dispatcher, tracker)
         ticket_no = tracker.get_slot("ticket_no")
+        events: List[Dict[str, Any]] = []
         if not ticket_no or tracker.get_slot("problem_description"):
             # A handoff in the middle of a triage (or before any) gets its own ticket,
             # unless this problem has one already.
@@ -76,8 +77,14 @@ class ActionRequestHuman(Action):
                 ),
             )
             ticket_no = ticket.ticket_no if ticket else None
-        events: List[Dict[str, Any]] = [SlotSet("ticket_no", ticket_no)]
+            if ticket is not None and tracker.get_slot("problem_description"):
+                # The triage that goes on after the handoff completes this same ticket.
+                events.append(SlotSet("ticket_problem", description))
+        events.append(SlotSet("ticket_no", ticket_no))
         if inside:
+            # A triage waiting for the person (even before its first answer) resumes
+            # when the customer cancels the handoff.
+            events.append(SlotSet("triage_paused", tracker.active_loop_name == "triage_form"))
             if ticket_no:
                 await tickets.set_handoff(str(ticket_no), "requested", tickets.transcript(tracker))
                 dispatcher.utter_message(response="utter_handoff_open", ticket_no=ticket_no)
@@ -178,14 +185,19 @@ class ActionEndHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         state = tracker.get_slot("handoff_state")
         ticket_no = tracker.get_slot("ticket_no")
-        events: List[Dict[str, Any]] = [SlotSet("handoff_note", None), SlotSet("handoff_messages", 0.0)]
+        paused = bool(tracker.get_slot("triage_paused"))
+        events: List[Dict[str, Any]] = [
+            SlotSet("handoff_note", None),
+            SlotSet("handoff_messages", 0.0),
+            SlotSet("triage_paused", None),
+        ]
         if state == "cancelled":
             if ticket_no:
                 await tickets.set_handoff(str(ticket_no), "cancelled", tickets.transcript(tracker))
             if tracker.get_slot("last_reading") == "restart":
                 return [*events, SlotSet("last_reading", None), FollowupAction("action_restart")]
             dispatcher.utter_message(response="utter_handoff_cancelled")
-            if tracker.get_slot("problem_description"):
+            if paused or tracker.get_slot("problem_description"):
                 # The triage that was waiting for the person goes on where it stopped.
                 return [*events, FollowupAction("triage_form")]
             dispatcher.utter_message(response="utter_anything_else")

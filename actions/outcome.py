@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import tickets
 from actions.common import calendar, fact_values, now
-from support_rules.contracts import is_contract
+from support_rules.contracts import contract_allows, is_contract
 from support_rules.jp_format import format_datetime
 from support_rules.reception import decide_reception
 from support_rules.scope import redirect_for
@@ -81,9 +81,18 @@ class ActionTriageOutcome(Action):
             ),
             cal,
         )
+        decided = severity_slot in ("A", "B", "C")
         reception = decision.reception
-        # "undetermined" is routed like B/C (never like A): decide() did that for None.
-        if reception is None:
+        contract_ok = decision.contract_ok
+        severity: str | None = decision.severity
+        if not decided:
+            # "undetermined" (the customer could not say; an engineer decides) is routed
+            # like B/C and is never A: decide() must not re-read the description's symptom
+            # (「サーバーが落ちました！！」) as an impact the customer did not state (POLICY §2.1).
+            reception = decide_reception(None, moment, cal, None)
+            contract_ok = contract_allows(contract, None) if contract is not None else None
+            severity = severity_slot if isinstance(severity_slot, str) else None
+        elif reception is None:
             reception = decide_reception(None, moment, cal, None)
         start = format_datetime(reception.starts_at, moment.date()) if reception.starts_at else None
 
@@ -131,9 +140,9 @@ class ActionTriageOutcome(Action):
                 received_at=moment,
                 outcome="triage",
                 description=description,
-                severity=decision.severity or (severity_slot if isinstance(severity_slot, str) else None),
+                severity=severity,
                 downgraded=reception.downgraded,
-                contract_ok=decision.contract_ok,
+                contract_ok=contract_ok,
                 scope=decision.scope,
                 redirect=redirect_for(decision.scope),
                 reception_route=reception.route,
@@ -153,7 +162,7 @@ class ActionTriageOutcome(Action):
             SlotSet("scope", decision.scope),
             SlotSet("redirect", redirect_for(decision.scope)),
             SlotSet("downgraded", reception.downgraded),
-            SlotSet("contract_ok", decision.contract_ok),
+            SlotSet("contract_ok", contract_ok),
             SlotSet("reception_route", reception.route),
             SlotSet("reception_starts_at", reception.starts_at.isoformat() if reception.starts_at else None),
             SlotSet("ticket_problem", description or None),

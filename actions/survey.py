@@ -20,6 +20,8 @@ from actions.common import (
     FAQ_INTENTS,
     OUT_OF_SCOPE_INTENTS,
     clip,
+    fact_values,
+    give_a_phone,
     is_payload,
     latest_intent,
     latest_text,
@@ -29,9 +31,18 @@ from actions.contact import found_contacts
 from actions.faq import ActionAnswerFaq
 from actions.out_of_scope import ActionHandleOutOfScope
 from support_rules import answers
+from support_rules.contracts import contract_allows
 from tickets.contact import is_decline
 
 SKIPPED = "skipped"
+# ``survey_followup`` after an A statement: the number was given, nothing more is said.
+SEVERITY_A = "severity_a"
+CONTRACT_NOTED = {
+    "on_demand": "utter_contract_noted_on_demand",
+    "pack5": "utter_contract_noted_pack5",
+    "pack5_legacy": "utter_contract_noted_pack5_legacy",
+    "none": "utter_contract_noted_none",
+}
 NO_COMMENT = "none"
 MAX_COMMENT_CHARS = 1000
 MAX_RATING_TRIES = 2
@@ -63,7 +74,7 @@ def _new_request(tracker: Tracker, text: str) -> str | None:
     intent, confidence = latest_intent(tracker)
     if text and not is_payload(text):
         if states_a(tracker, text) is not None:
-            return "triage_form"  # the triage reads the impact and gives the number at once
+            return "triage_form"  # 「別件で…」: another problem, triaged (the number at once)
         if answers.is_calling_now(text):
             return "action_calling_now"
         if answers.is_restart_command(text):
@@ -97,6 +108,15 @@ class ValidateSurveyForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
         values: Dict[str, Any]
+        if requested and text and not is_payload(text):
+            escalated = await self._escalated_to_a(dispatcher, tracker, text)
+            if escalated:
+                # No satisfaction survey in the middle of an outage: it ends here.
+                return escalated + [SlotSet(slot, value) for slot, value in _end_survey(SEVERITY_A).items()]
+            contract = await self._corrected_contract(dispatcher, tracker, text)
+            if contract:
+                # 「あ、契約は旧価格の5インシデントパックでした」: the ticket is updated, the question stays.
+                return [SlotSet("contract", contract), SlotSet("requested_slot", requested)]
         corrected = await self._corrected_contacts(dispatcher, tracker, text) if requested else {}
         if corrected:
             # 「電話番号が間違っていました、03-…です」: the ticket is updated, the question stays.
@@ -115,6 +135,53 @@ class ValidateSurveyForm(FormValidationAction):
         if "requested_slot" not in values:
             events.append(SlotSet("requested_slot", self._next(tracker, values)))
         return events
+
+    @staticmethod
+    async def _escalated_to_a(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> List[Dict[str, Any]]:
+        """An A-level statement during the survey: the case just recorded is now A — the
+        ticket says so and the customer gets the number in this reply."""
+        if answers.is_another_problem(text):
+            return []  # 「別件で…」: a new triage (_new_request)
+        reading = states_a(tracker, text)
+        if reading is None:
+            return []
+        give_a_phone(dispatcher, tracker, reading.reason)
+        ticket_no = tracker.get_slot("ticket_no")
+        if ticket_no:
+            ticket = await tickets.get_ticket(str(ticket_no))
+            contract = ticket.contract if ticket is not None else None
+            allowed = contract_allows(contract, "A") if contract in CONTRACT_NOTED else None  # type: ignore[arg-type]
+            await tickets.update_triage(
+                str(ticket_no), severity="A", severity_reason=reading.reason, contract_ok=allowed
+            )
+            dispatcher.utter_message(response="utter_ticket_for_the_call", ticket_no=ticket_no)
+        return [
+            SlotSet("severity", "A"),
+            SlotSet("severity_reason", reading.reason),
+            SlotSet("reception_route", "phone"),
+            SlotSet("downgraded", False),
+        ]
+
+    @staticmethod
+    async def _corrected_contract(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> str | None:
+        """A contract stated during the survey corrects the finished triage's ticket."""
+        intent, _ = latest_intent(tracker)
+        contract = answers.stated_contract(text)
+        if contract is None or not (intent == "inform_contract" or answers.is_correction(text)):
+            return None
+        ticket_no = tracker.get_slot("ticket_no")
+        ticket = await tickets.get_ticket(str(ticket_no)) if ticket_no else None
+        if ticket is not None and ticket.contract == contract:
+            return None
+        dispatcher.utter_message(response=CONTRACT_NOTED[contract])
+        if ticket is not None:
+            severity = ticket.severity if ticket.severity in ("A", "B", "C") else None
+            allowed = contract_allows(contract, severity)  # type: ignore[arg-type]
+            await tickets.update_triage(ticket.ticket_no, contract=contract, contract_ok=allowed)
+            if not allowed:
+                response = "utter_contract_legacy_for_a" if contract == "pack5_legacy" else "utter_contract_none"
+                dispatcher.utter_message(response=response, **fact_values())
+        return contract
 
     @staticmethod
     async def _corrected_contacts(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Dict[str, Any]:
@@ -197,6 +264,14 @@ class ActionSaveSurvey(Action):
         if ticket_no:
             await tickets.record_survey(str(ticket_no), rating=rating, comment=comment, skipped=rating is None)
 
+        if followup == SEVERITY_A:
+            # The number was given with the A statement: nothing else to say now.
+            return [
+                SlotSet("survey_rating", None),
+                SlotSet("survey_comment", None),
+                SlotSet("survey_attempts", 0.0),
+                SlotSet("survey_followup", None),
+            ]
         if rating is not None:
             dispatcher.utter_message(response="utter_survey_thanks")
         elif followup is None:

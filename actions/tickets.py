@@ -116,11 +116,14 @@ def transcript(tracker: Tracker, turns: int = TRANSCRIPT_TURNS) -> List[Dict[str
     return lines[-turns:]
 
 
-def customer_words(tracker: Tracker, turns: int = 5) -> str | None:
-    """The customer's last messages joined, for a ticket with no triaged description."""
-    said = [
-        line["text"] for line in transcript(tracker) if line["from"] == "customer" and not line["text"].startswith("/")
-    ]
+def customer_words(tracker: Tracker, turns: int = 5, before_latest: bool = False) -> str | None:
+    """The customer's last messages joined, for a ticket with no triaged description
+    (``before_latest``: without the latest message, which said something else)."""
+    lines = transcript(tracker, TRANSCRIPT_TURNS + 1)
+    if before_latest:
+        latest = max((i for i, line in enumerate(lines) if line["from"] == "customer"), default=None)
+        lines = lines[:latest] if latest is not None else lines
+    said = [line["text"] for line in lines if line["from"] == "customer" and not line["text"].startswith("/")]
     return " / ".join(said[-turns:])[:2000] or None
 
 
@@ -186,6 +189,10 @@ async def relay_to_agent(ticket_no: str, text: str) -> bool:
     return result is not None
 
 
+async def get_ticket(ticket_no: str) -> TicketView | None:
+    return await _call("get", lambda: store().get(ticket_no))
+
+
 async def ticket_for_problem(tracker: Tracker, description: str | None, draft: TicketDraft) -> TicketView | None:
     """One ticket per problem: the conversation's ticket when it was made for the same
     description (or for the same out-of-scope request), otherwise a new one."""
@@ -195,8 +202,38 @@ async def ticket_for_problem(tracker: Tracker, description: str | None, draft: T
     if existing and (same_text or same_redirect):
         found = await _call("get", lambda: store().get(str(existing)))
         if found is not None:
-            return found
+            return await _brought_up_to_date(found, draft)
     return await create_ticket(draft)
+
+
+async def _brought_up_to_date(ticket: TicketView, draft: TicketDraft) -> TicketView:
+    """The problem's ticket, with what is known now (a handoff's ticket that the triage
+    then completed gets the triage's severity, contract, route and contact details)."""
+    if ticket.idempotency_key == draft.idempotency_key:
+        return ticket  # a retried action run: nothing new
+    contact = {
+        "company": draft.company,
+        "contact_name": draft.contact_name,
+        "phone": draft.phone,
+        "email": draft.email,
+    }
+    updated = await _call(
+        "update triage",
+        lambda: store().update_triage(
+            ticket.ticket_no,
+            contract=draft.contract,
+            contract_ok=draft.contract_ok,
+            severity=draft.severity,
+            severity_reason=draft.severity_reason,
+            downgraded=draft.downgraded,
+            reception_route=draft.reception_route,
+            reception_starts_at=draft.reception_starts_at,
+            outcome=draft.outcome,
+        ),
+    )
+    if any(value is not None for value in contact.values()):
+        updated = await _call("update contact", lambda: store().update_contact(ticket.ticket_no, **contact)) or updated
+    return updated or ticket
 
 
 async def update_contact(ticket_no: str, slots: Dict[str, Any]) -> bool:
@@ -208,4 +245,11 @@ async def update_contact(ticket_no: str, slots: Dict[str, Any]) -> bool:
         "email": slots.get("contact_email"),
     }
     result = await _call("update contact", lambda: store().update_contact(ticket_no, **fields))
+    return result is not None
+
+
+async def update_triage(ticket_no: str, **fields: Any) -> bool:
+    """A contract or severity corrected after the ticket was made (or what a triage
+    decided about a ticket made earlier for the same problem), onto that ticket."""
+    result = await _call("update triage", lambda: store().update_triage(ticket_no, **fields))
     return result is not None

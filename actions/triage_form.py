@@ -28,6 +28,7 @@ from rasa_sdk.types import DomainDict
 from actions import tickets
 from actions.common import (
     INTERRUPTING_INTENTS,
+    ImpactReading,
     answer_faq,
     calendar,
     clip,
@@ -80,6 +81,40 @@ def _chosen_severity(tracker: Tracker, intent: str | None, text: str) -> str | N
     return None
 
 
+def _started_by(tracker: Tracker, action: str) -> bool:
+    """The form runs as the follow-up of ``action`` (the form's own event skipped)."""
+    skipped = False
+    for event in reversed(tracker.events):
+        if event.get("event") != "action":
+            continue
+        name = event.get("name")
+        if name == "triage_form" and not skipped:
+            skipped = True
+            continue
+        return bool(name == action)
+    return False
+
+
+def _corrects_something_else(tracker: Tracker, text: str) -> bool:
+    """「名前の漢字を間違えました。山田 太朗です」「契約は旧価格のパックでした」: the correction
+    is about a contact detail or the contract, not about the impact."""
+    if answers.stated_contract(text):
+        return True
+    found = found_contacts(tracker, text, only_empty=False)
+    return any(value != tracker.get_slot(slot) for slot, value in found.items())
+
+
+def _read_confirmation(tracker: Tracker, text: str) -> ImpactReading:
+    """The impact in an answer to "is this severity right?": a correction in a whole
+    sentence (「すみません、私だけでなく営業部の全員が同じ状態です。ほかの部署は大丈夫です」) is
+    read like any message; a short answer (「全員です」) by the extent rules."""
+    if answers.is_correction(text) and not _corrects_something_else(tracker, text):
+        reading = read_impact(tracker, text)
+        if reading.severity is not None:
+            return reading
+    return read_impact(tracker, text, extent_only=True)
+
+
 class ValidateTriageForm(ContactSlotsMixin, FormValidationAction):
     def name(self) -> str:
         return "validate_triage_form"
@@ -90,6 +125,10 @@ class ValidateTriageForm(ContactSlotsMixin, FormValidationAction):
         so the reason, the attempt counters and the scope set next to them would be lost).
         """
         fresh = reads_latest_message(tracker, own="triage_form")
+        if not fresh and _started_by(tracker, "action_end_handoff"):
+            # Resumed after the handoff was cancelled: the message was 「キャンセル」, which
+            # the handoff handled; the question that was open is asked again.
+            return self._with_asked_before(tracker, [await self.next_requested_slot(dispatcher, tracker, domain)])
         standing = self._standing(dispatcher, tracker) if fresh else None
         if standing is not None:
             standing_events: List[Dict[str, Any]] = [SlotSet(slot, value) for slot, value in standing.items()]
@@ -138,7 +177,9 @@ class ValidateTriageForm(ContactSlotsMixin, FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[str]:
-        slots = ["problem_description", "severity"]
+        calling = bool(tracker.get_slot("calling_now"))
+        slots = [] if calling and not tracker.get_slot("problem_description") else ["problem_description"]
+        slots.append("severity")
         severity = tracker.get_slot("severity")
         if severity in ("B", "C"):
             slots.append("severity_confirmed")
@@ -235,7 +276,7 @@ class ValidateTriageForm(ContactSlotsMixin, FormValidationAction):
             values = self._severity_values("A", reading.reason, dispatcher)
             values["contact_error"] = None
             return values
-        if severity and answers.is_correction(text):
+        if severity and answers.is_correction(text) and not _corrects_something_else(tracker, text):
             other = read_impact(tracker, text)
             if other.severity in ("B", "C") and other.severity != severity:
                 values = self._severity_values(other.severity, other.reason, dispatcher)
@@ -319,7 +360,11 @@ class ValidateTriageForm(ContactSlotsMixin, FormValidationAction):
             )
         values: Dict[str, Any] = {"calling_now": True, "last_reading": "calling_now", "step_paused": None}
         if not tracker.get_slot("problem_description"):
-            values["problem_description"] = clip(tickets.customer_words(tracker) or text)
+            # What the customer said before (never 「今から電話します」 itself); nothing
+            # said yet: the problem is told on the phone (required_slots skips it).
+            earlier = tickets.customer_words(tracker, before_latest=True)
+            if earlier:
+                values["problem_description"] = clip(earlier)
         if severity is None:
             if reading is not None:
                 values.update({"severity": "A", "severity_reason": reading.reason})
@@ -455,7 +500,7 @@ class ValidateTriageForm(ContactSlotsMixin, FormValidationAction):
             and not answers.is_vague_correction(text)
         ):
             # 「私だけでなく営業部の全員です」: a corrected impact, read as such.
-            reading = read_impact(tracker, text, extent_only=True)
+            reading = _read_confirmation(tracker, text)
             if reading.severity is not None and reading.severity != tracker.get_slot("severity"):
                 values = self._severity_values(reading.severity, reading.reason, dispatcher)
                 values["severity_confirmed"] = True

@@ -283,7 +283,7 @@ def train(pipeline: Pipeline, settings: Settings) -> dict[str, Any]:
     cache = Path(tempfile.mkdtemp(prefix=f"cache-{pipeline.key}-", dir=WORK))
     command = [
         str(Path(sys.executable).parent / "rasa"), "train",
-        "--config", str(config), "--domain", "domain.yml", "--data", "data",
+        "--config", str(config), "--domain", "domain", "--data", "data",
         "--out", str(models), "--fixed-model-name", name,
     ]  # fmt: skip
     log(f"training {pipeline.key} ({config.relative_to(ROOT)}, epochs {epochs}) …")

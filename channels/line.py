@@ -69,7 +69,7 @@ from channels.texts import channel_text
 
 logger = logging.getLogger(__name__)
 
-# Sentences this channel sends without the bot live in domain.yml (utter_channel_*).
+# Sentences this channel sends without the bot live in the domain (domain/conversation.yml, utter_channel_*).
 NON_TEXT_RESPONSE = "utter_channel_non_text"  # stickers, images, video, audio, files, locations
 ERROR_RESPONSE = "utter_channel_error"  # the assistant failed to handle a message
 BUTTONS_ONLY_RESPONSE = "utter_channel_choose"  # a response with buttons but no text

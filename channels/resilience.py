@@ -46,7 +46,7 @@ import aiohttp
 
 logger = logging.getLogger(__name__)
 
-# Sent when the action server cannot be reached (domain.yml, responses).
+# Sent when the action server cannot be reached (domain/, responses).
 SERVICE_UNAVAILABLE_RESPONSE = "utter_service_unavailable"
 
 _INSTALLED_MARK = "_desk_resilience_installed"

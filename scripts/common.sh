@@ -63,7 +63,7 @@ ensure_venv() {
 
 # Fingerprint of everything the model is trained from.
 model_fingerprint() {
-  (cd "$ROOT" && cat config.yml domain.yml $(find data ja_nlu support_rules -type f \( -name '*.yml' -o -name '*.py' \) | sort) | sha256sum | cut -c1-16)
+  (cd "$ROOT" && cat config.yml $(find domain data ja_nlu support_rules -type f \( -name '*.yml' -o -name '*.py' \) | sort) | sha256sum | cut -c1-16)
 }
 
 # Train only when data, config, domain or the custom components changed.
@@ -76,7 +76,7 @@ ensure_model() {
   fi
   log "Training the model (data, config or domain changed)"
   local start=$SECONDS
-  (cd "$ROOT" && "$VENV/bin/rasa" train --fixed-model-name "triage-$fp" --out models >&2)
+  (cd "$ROOT" && "$VENV/bin/rasa" train --domain domain --fixed-model-name "triage-$fp" --out models >&2)
   log "Training took $((SECONDS - start)) s"
   echo "$model"
 }

@@ -98,7 +98,7 @@ def main() -> int:
         warnings.simplefilter("always")
         importer = TrainingDataImporter.load_from_config(
             config_path=str(ROOT / "config.yml"),
-            domain_path=str(ROOT / "domain.yml"),
+            domain_path=str(ROOT / "domain"),
             training_data_paths=[str(ROOT / "data")],
         )
         validator = Validator.from_importer(importer)
@@ -136,7 +136,7 @@ def main() -> int:
     problems += registry_problems(validator.domain, importer)
     missing = sorted(n for n in named if n not in domain_responses and not n.endswith("_"))
     for name in missing:
-        problems.append(f"actions/ sends response '{name}', which domain.yml does not define")
+        problems.append(f"actions/ sends response '{name}', which the domain (domain/) does not define")
     for problem in problems:
         print(f"WARNING: {problem}")
     print(

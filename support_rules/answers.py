@@ -153,6 +153,17 @@ def wants_to_cancel(text: str) -> bool:
     return bool(_CANCEL.search(unicodedata.normalize("NFKC", text)))
 
 
+# ------------------------------------------------------------------ another problem
+_ANOTHER_PROBLEM = re.compile(
+    r"別件|別の(?:問題|件|トラブル|障害|相談|話)|それとは別|もう(?:一つ|ひとつ|1つ)|ほかにも|他にも|追加で"
+)
+
+
+def is_another_problem(text: str) -> bool:
+    """The message is about a problem other than the one just handled (「別件で…」)."""
+    return bool(_ANOTHER_PROBLEM.search(fold(text).replace(" ", "")))
+
+
 # ------------------------------------------------------------------ calling the desk
 _CALLING = re.compile(
     r"(?:今から|いまから|すぐ|これから|今すぐ)?(?:お?電話|でんわ|tel)(?:を|で)?(?:し|かけ|掛け|入れ)"

@@ -347,6 +347,53 @@ class TicketStore:
             self._enqueue(session, view, "ticket", "ticket.updated", {})
         return view
 
+    def update_triage(
+        self,
+        ticket_no: str,
+        *,
+        contract: str | None = None,
+        contract_ok: bool | None = None,
+        severity: str | None = None,
+        severity_reason: str | None = None,
+        downgraded: bool | None = None,
+        reception_route: str | None = None,
+        reception_starts_at: datetime | None = None,
+        outcome: str | None = None,
+    ) -> TicketView:
+        """What the triage decided, said or corrected after the ticket was made
+        (「契約は旧価格のパックでした」, an outage that became A, a handoff's ticket that the
+        triage then completed): set the given fields (``None`` leaves a field as it is);
+        queues ``ticket.updated`` when anything changed."""
+        if severity is not None and severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, got {severity!r}")
+        if reception_starts_at is not None and reception_starts_at.tzinfo is None:
+            raise ValueError("reception_starts_at must be timezone-aware")
+        values: dict[str, Any] = {
+            "contract": contract,
+            "contract_ok": contract_ok,
+            "severity": severity,
+            "severity_reason": severity_reason,
+            "downgraded": downgraded,
+            "reception_route": reception_route,
+            "reception_starts_at": reception_starts_at,
+            "outcome": outcome,
+        }
+        with self._session() as session, session.begin():
+            row = self._locked(session, ticket_no)
+            before = TicketView.from_row(row)
+            changed = False
+            for name, value in values.items():
+                if value is not None and getattr(before, name) != value:
+                    setattr(row, name, value)
+                    changed = True
+            if changed:
+                row.updated_at = utcnow()
+            session.flush()
+            view = TicketView.from_row(row)
+            if changed:
+                self._enqueue(session, view, "ticket", "ticket.updated", {})
+        return view
+
     def record_survey(self, ticket_no: str, rating: int | None, comment: str | None, skipped: bool) -> TicketView:
         """Store the satisfaction survey (rating 1–5 or None); queues ``survey.recorded``."""
         if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5):

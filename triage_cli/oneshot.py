@@ -191,7 +191,7 @@ class OneShotTriage:
         self._parse = parse
         self._config = config or get_config()
         self._calendar = BusinessCalendar(self._config)
-        self._reasons = ReasonWriter(domain_path or ROOT / "domain.yml", self._config)
+        self._reasons = ReasonWriter(domain_path or ROOT / "domain", self._config)
 
     async def triage(self, inquiry: Inquiry) -> dict[str, Any]:
         parsed = await self._parse(inquiry.text)

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import tickets
+from support_rules.domain_texts import load_domain
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,9 +23,8 @@ WEEKDAY_EVENING = "2026-11-25T18:00:00+09:00"
 
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
-    with (ROOT / "domain.yml").open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.safe_load(handle)
-    return loaded
+    """The domain's files (domain/) merged as Rasa merges them."""
+    return load_domain(ROOT / "domain")
 
 
 @pytest.fixture

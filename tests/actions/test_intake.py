@@ -559,3 +559,128 @@ async def test_a_handoff_without_a_triage_records_what_the_customer_wrote(
     events, _ = await run(ActionRequestHuman(), make_tracker("/request_human", "request_human", events=history), domain)
     stored = tickets.store().get(slot_events(events)["ticket_no"])
     assert stored is not None and stored.description == "請求書の宛名を変えたいのですが"
+
+
+# ---------------------------------------------------------------- issue 11: open items
+async def test_cancelling_a_handoff_at_the_description_question_asks_it_again(
+    make_tracker: Callable[..., Tracker], domain: dict, at: Any
+) -> None:
+    tracker = make_tracker(
+        "担当者と話したいです",
+        "request_human",
+        active_loop="triage_form",
+        slots={"requested_slot": "problem_description"},
+    )
+    events, _ = await run(ActionRequestHuman(), tracker, domain)
+    slots = slot_events(events)
+    assert slots["triage_paused"] is True
+    ended, dispatcher = await run(
+        ActionEndHandoff(),
+        make_tracker(slots={"ticket_no": slots["ticket_no"], "handoff_state": "cancelled", "triage_paused": True}),
+        domain,
+    )
+    assert responses(dispatcher) == ["utter_handoff_cancelled"]
+    assert followups(ended) == ["triage_form"]  # the description is asked again
+    assert slot_events(ended)["triage_paused"] is None
+
+
+async def test_a_handoff_then_the_triage_leave_one_ticket(
+    make_tracker: Callable[..., Tracker], domain: dict, at: Any
+) -> None:
+    described = {"problem_description": TRIAGED["problem_description"], "requested_slot": "severity"}
+    tracker = make_tracker("人と話したいです", "request_human", active_loop="triage_form", slots=described)
+    events, _ = await run(ActionRequestHuman(), tracker, domain)
+    handoff = slot_events(events)
+    assert handoff["ticket_problem"] == TRIAGED["problem_description"]
+    history = [{"event": "user", "timestamp": 1764032999.0, "text": "taro@example.co.jp", "input_channel": "rest"}]
+    slots = {**TRIAGED, "ticket_no": handoff["ticket_no"], "ticket_problem": handoff["ticket_problem"]}
+    done, _ = await run(ActionTriageOutcome(), make_tracker("taro@example.co.jp", events=history, slots=slots), domain)
+    assert slot_events(done)["ticket_no"] == handoff["ticket_no"]
+    stored = tickets.store().list_tickets()
+    assert len(stored) == 1
+    assert (stored[0].severity, stored[0].contract, stored[0].outcome) == ("B", "pack5", "triage")
+    assert stored[0].email == "taro@example.co.jp"
+
+
+async def test_calling_now_before_any_description_stores_nothing(
+    make_tracker: Callable[..., Tracker], domain: dict, at: Any
+) -> None:
+    history = [
+        {"event": "user", "timestamp": 1764032400.0, "text": "/report_problem", "input_channel": "rest"},
+        {"event": "user", "timestamp": 1764032460.0, "text": "今から電話します", "input_channel": "rest"},
+    ]
+    tracker = make_tracker(
+        "今から電話します",
+        "calling_now",
+        events=history,
+        active_loop="triage_form",
+        slots={"requested_slot": "problem_description"},
+    )
+    events, dispatcher = await run(ValidateTriageForm(), tracker, domain)
+    slots = slot_events(events)
+    assert responses(dispatcher) == ["utter_calling_now"]
+    assert "problem_description" not in slots and slots["calling_now"] is True
+    assert slots["requested_slot"] is None  # nothing more is asked
+    done, _ = await run(ActionTriageOutcome(), make_tracker("今から電話します", slots=slots), domain)
+    assert slot_events(done)["ticket_problem"] is None
+
+
+async def _survey_after_a_triage(make_tracker: Callable[..., Tracker], domain: dict) -> str:
+    done, _ = await run(ActionTriageOutcome(), make_tracker("taro@example.co.jp", slots=TRIAGED), domain)
+    return str(slot_events(done)["ticket_no"])
+
+
+async def test_a_contract_correction_during_the_survey_updates_the_ticket(
+    make_tracker: Callable[..., Tracker], domain: dict, at: Any
+) -> None:
+    number = await _survey_after_a_triage(make_tracker, domain)
+    tracker = make_tracker(
+        "あ、契約は旧価格の5インシデントパックでした",
+        "inform_contract",
+        slots={"ticket_no": number, "requested_slot": "survey_rating"},
+    )
+    events, dispatcher = await run(ValidateSurveyForm(), tracker, domain)
+    assert slot_events(events) == {"contract": "pack5_legacy", "requested_slot": "survey_rating"}
+    assert responses(dispatcher) == ["utter_contract_noted_pack5_legacy"]
+    stored = tickets.store().get(number)
+    assert stored is not None and (stored.contract, stored.contract_ok) == ("pack5_legacy", True)
+
+
+async def test_an_a_statement_during_the_survey_makes_the_case_a(
+    make_tracker: Callable[..., Tracker], domain: dict, at: Any
+) -> None:
+    number = await _survey_after_a_triage(make_tracker, domain)
+    tracker = make_tracker(
+        "本番のファイルサーバーが落ちて全社の業務が止まっています",
+        "report_problem",
+        slots={"ticket_no": number, "requested_slot": "survey_comment", "survey_rating": "4"},
+    )
+    events, dispatcher = await run(ValidateSurveyForm(), tracker, domain)
+    slots = slot_events(events)
+    assert slots["severity"] == "A" and slots["requested_slot"] is None
+    assert slots["survey_followup"] == "severity_a"
+    assert responses(dispatcher) == ["utter_severity_a_call_now", "utter_ticket_for_the_call"]
+    assert dispatcher.messages[0]["phone"] == "0120-17-0196"
+    stored = tickets.store().get(number)
+    assert stored is not None and stored.severity == "A"
+    assert len(tickets.store().list_tickets()) == 1  # the same case, not a new triage
+    saved, said = await run(ActionSaveSurvey(), make_tracker(slots={"ticket_no": number, **slots}), domain)
+    assert responses(said) == [] and followups(saved) == []  # no thanks, no "anything else" in an outage
+
+
+async def test_the_triage_resumed_after_a_cancelled_handoff_reads_nothing_from_the_cancel(
+    make_tracker: Callable[..., Tracker], domain: dict, at: Any
+) -> None:
+    history = [
+        {"event": "user", "timestamp": 1764032460.0, "text": "キャンセル", "input_channel": "rest"},
+        {"event": "action", "name": "handoff_form"},
+        {"event": "active_loop", "name": None},
+        {"event": "action", "name": "action_end_handoff"},
+        {"event": "action", "name": "triage_form"},
+    ]
+    tracker = make_tracker("キャンセル", "report_problem", events=history, latest_action="triage_form")
+    events, dispatcher = await run(ValidateTriageForm(), tracker, domain)
+    slots = slot_events(events)
+    assert "problem_description" not in slots
+    assert slots["requested_slot"] == "problem_description"
+    assert responses(dispatcher) == []

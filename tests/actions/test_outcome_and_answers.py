@@ -218,3 +218,16 @@ async def test_final_fallback_gives_contact_and_forgets_the_message(at, make_tra
     assert responses(dispatcher) == ["utter_default"]
     assert dispatcher.messages[0]["phone"] == "0120-17-0196"
     assert events == [{"event": "rewind", "timestamp": None}]
+
+
+async def test_an_undetermined_impact_is_never_routed_as_a(at, make_tracker, dispatcher, domain):
+    # The customer could not say the impact; the description names only a symptom, which
+    # the rules alone would read as a stop. POLICY §2.1: no A unless the customer says so.
+    slots = triage_slots(
+        problem_description="サーバーが落ちました！！", severity="undetermined", contract="pack5_legacy"
+    )
+    events = await OUTCOME.run(dispatcher, make_tracker("なし", slots=slots), domain)
+    sent = responses(dispatcher)
+    assert "utter_outcome_a" not in sent and "utter_outcome_now_undetermined" in sent
+    set_ = slot_events(events)
+    assert set_["reception_route"] != "phone" and set_["contract_ok"] is True and set_["survey_due"] is True

@@ -75,6 +75,9 @@ A_MAIL = "Exchangeの送信キューにメールが滞留して、全社でメ�
 A_LOGIN = "全社員が基幹システムにログインできず、受注業務が完全に止まっています"
 A_KANSAI = "本番のサーバーが落ちてしもて、会社中の仕事が全部止まってもうてるんや"
 A_HIRAGANA = "ほんばんの さーばーが おちて ぜんしゃの ぎょうむが とまっています"
+# A clear A statement that issue 11 #1 then corrects (a bare 「サーバーが落ちました！！」
+# says nothing about business impact: POLICY §2.1 makes it unknown, and the bot asks).
+A_SERVER_DOWN = "本番のサーバーが落ちて業務が止まっています"
 
 # Every message the tests send (here and in tests/e2e) that states A-level impact.
 A_STATEMENTS = frozenset(
@@ -85,6 +88,7 @@ A_STATEMENTS = frozenset(
         A_LOGIN,
         A_KANSAI,
         A_HIRAGANA,
+        A_SERVER_DOWN,
         # tests/e2e/test_live_chat.py
         "本番のＳＱＬ　Ｓｅｒｖｅｒが落ちて、全社の受注業務が止まっています！",
         "基幹システムのサーバーがダウンして、工場の生産ラインが止まっています",

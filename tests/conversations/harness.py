@@ -182,8 +182,9 @@ class Conversation:
         self.check(not asks_something(turn), f"「{turn.message}」: a customer who is calling gets no further question")
 
     def check_not_stored(self, message: str, allowed: Iterable[str] = ()) -> None:
-        """No slot holds the message (or its whole text) as a value."""
-        skip = {"requested_slot", "handoff_note", "handoff_messages", *allowed}
+        """No slot holds the message (or its whole text) as a value. The severity's reason
+        quotes the customer's own words by design (docs/reader.md): it is not a stored answer."""
+        skip = {"requested_slot", "handoff_note", "handoff_messages", "severity_reason", *allowed}
         wanted = message.strip()
         for name, value in self.slots.items():
             if name in skip or not isinstance(value, str):

@@ -117,6 +117,23 @@ def test_update_contact(store: TicketStore) -> None:
         store.update_contact("PS-20990101-0001", company="x")
 
 
+def test_update_triage(store: TicketStore) -> None:
+    ticket = store.create_ticket(draft(severity="B", severity_reason="一部の部署", contract="pack5"))
+    updated = store.update_triage(ticket.ticket_no, contract="pack5_legacy", contract_ok=True)
+    assert (updated.contract, updated.contract_ok, updated.severity) == ("pack5_legacy", True, "B")
+    updated = store.update_triage(ticket.ticket_no, severity="A", severity_reason="全社の業務停止", contract_ok=False)
+    assert (updated.severity, updated.severity_reason, updated.contract_ok) == ("A", "全社の業務停止", False)
+    assert updated.contract == "pack5_legacy"
+    assert updated.updated_at >= ticket.updated_at
+    same = store.update_triage(ticket.ticket_no, severity="A")  # nothing changes: nothing queued
+    assert same.severity == "A"
+    assert [row.event for row in store.outbox()] == ["ticket.created", "ticket.updated", "ticket.updated"]
+    with pytest.raises(ValueError, match="severity"):
+        store.update_triage(ticket.ticket_no, severity="Z")
+    with pytest.raises(TicketNotFound):
+        store.update_triage("PS-20990101-0001", contract="pack5")
+
+
 def test_survey(store: TicketStore) -> None:
     ticket = store.create_ticket(draft())
     rated = store.record_survey(ticket.ticket_no, 4, "  丁寧でした  ", skipped=False)

@@ -256,3 +256,22 @@ def test_signature_on_one_line() -> None:
     text = "繋がりません。 -- 株式会社サンプル商事 情報システム部 山田 太郎 TEL: 03-1234-5678 Mail: taro@example.co.jp"
     facts = extract_contacts(text)
     assert (facts.company, facts.name, facts.phone) == ("株式会社サンプル商事", "山田 太郎", "03-1234-5678")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "別件でExchangeが落ちて全社でメールが止まっています",
+        "それとは別に、Teamsにも入れません",
+        "もう一つ相談があります",
+    ],
+)
+def test_another_problem(text: str) -> None:
+    assert answers.is_another_problem(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["本番のファイルサーバーが落ちて全社の業務が止まっています", "さっきの件ですが、悪化しました"]
+)
+def test_the_same_problem(text: str) -> None:
+    assert not answers.is_another_problem(text)
