@@ -230,6 +230,10 @@ def combine(
         )
 
     if model is None:
+        if assessment.severity == "A" and not any(h.cue.id in STRONG_A_CUES for h in assessment.hits):
+            # Only a product or server said to be down: not by itself a business stop
+            # (POLICY §2.1). Without the reader to weigh the rest, the desk asks.
+            return Reading(None, True, scope, "rules", None, scope_conf, cause_to_premier=cause_to_premier)
         found = (
             _rule_quote(source_text, assessment, "A" if assessment.capped else assessment.severity)
             if assessment.severity

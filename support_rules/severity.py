@@ -143,9 +143,16 @@ _SOME = (
     # "失敗する人がいます": some people, not everyone
     r"(?:人|方|ユーザー|社員)(?:が|も)(?:い|おり)(?:ます|る)(?!せん)"
 )
+# Everyone of one department or site ("営業部の全員", "大阪支店のみんな") is a part of the
+# company, not the whole of it (POLICY §2.1: one department affected → B). Not "全部署の…".
+_PART_ALL = (
+    r"(?<!全)(?:部|課|部門|部署|チーム|支店|支社|営業所|拠点|店舗|フロア|グループ|事業所|病棟)"
+    r"の(?:社員|職員|メンバー|人|スタッフ|利用者|ユーザー)?(?:全員|みんな|皆|全体)"
+)
+_SOME = f"(?:{_SOME})|{_PART_ALL}"
 _ONE = (
     r"(?:1|一|ひと)(?:人|名|台)(?:だけ|のみ)|ひとり(?:だけ)?|1人の|一人の|1名の|一名の|"
-    r"(?:私|わたし|自分|僕|ぼく|俺)(?:だけ|のみ|1人|一人)|(?:私|自分|僕)の(?:pc|端末|アカウント|マシン)(?:だけ|のみ)|"
+    r"(?:私|わたし|自分|僕|ぼく|俺)(?:だけ|のみ|1人|一人)(?!でなく|ではなく|じゃなく|でもなく)|(?:私|自分|僕)の(?:pc|端末|アカウント|マシン)(?:だけ|のみ)|"
     r"特定の(?:1|一)(?:人|名|台|ユーザー)|(?:1|一)ユーザー(?:だけ|のみ)|"
     r"(?:社員|ユーザー|職員|利用者|スタッフ)(?:1|一)(?:人|名)(?:が|の)"
 )
@@ -247,8 +254,11 @@ _RULES: tuple[_Rule, ...] = (
         _rx(_FAILURE),
         requires=_rx(_MANY),
         negatable=True,
-        # "全員がログインできないわけではなく、5名が…" denies the extent.
-        excludes=_rx(r"(?:全員|全社|すべて|全て|みんな|皆)(?:が|は)?.{0,15}わけ(?:では|じゃ)(?:ない|なく|ありません)"),
+        # "全員がログインできないわけではなく、5名が…" denies the extent; "営業部の全員"
+        # is one department.
+        excludes=_rx(
+            r"(?:全員|全社|すべて|全て|みんな|皆)(?:が|は)?.{0,15}わけ(?:では|じゃ)(?:ない|なく|ありません)|" + _PART_ALL
+        ),
     ),
     _Rule(
         Cue("critical_operations", "A", "医療行為や取引など重要業務への支障"),
@@ -416,7 +426,7 @@ def _negated_or_hypothetical(clause: str, start: int, end: int) -> bool:
 
 
 _EXTENT_ONLY: tuple[_Rule, ...] = (
-    _Rule(Cue("many_users", "A", "多数の利用者が利用できない状態"), _rx(_MANY)),
+    _Rule(Cue("many_users", "A", "多数の利用者が利用できない状態"), _rx(_MANY), excludes=_rx(_PART_ALL)),
     _Rule(Cue("some_users", "B", "一部の利用者や部署への影響"), _rx(_SOME)),
     _Rule(Cue("single_user", "C", "お一人（1台）だけの事象"), _rx(_ONE)),
 )

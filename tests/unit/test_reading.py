@@ -86,6 +86,11 @@ def test_without_a_model_the_rules_decide_as_before() -> None:
     assert reading.severity == assess(text).severity == "B" and reading.source == "rules"
 
 
+def test_without_a_model_a_bare_server_down_is_asked_not_a() -> None:
+    assert decide("サーバーが落ちました！！", None).severity is None
+    assert decide("本番のサーバーが落ちて全社の業務が止まっています", None).severity == "A"
+
+
 def test_from_parse_round_trip_and_bad_input() -> None:
     m = ModelReading("B", 0.8, "in_scope", 0.9, {"B": 0.8, "A": 0.2}, {"in_scope": 0.9}, (3, 9))
     assert ModelReading.from_parse(m.as_parse()) == m

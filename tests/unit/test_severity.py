@@ -403,3 +403,11 @@ RULE_CASES = [
 @pytest.mark.parametrize(("text", "expected"), RULE_CASES)
 def test_rules_added_from_the_dev_set(text: str, expected: str | None) -> None:
     assert assess(text).severity == expected
+
+
+def test_everyone_of_one_department_is_partial_impact() -> None:
+    text = "すみません、私だけでなく営業部の全員が同じ状態です。ほかの部署は大丈夫です"
+    assert assess(text, extent_only=True).severity == "B"
+    assert assess("営業部の全員がログインできません").severity == "B"
+    assert assess("全部署の全員がログインできません").severity == "A"
+    assert assess("社員全員がログインできません").severity == "A"
