@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import INSIDE_HOURS, SATURDAY_NIGHT, Desk, WebhookReceiver, newest_model
+from tests.live import INSIDE_HOURS, SATURDAY_NIGHT, Desk, WebhookReceiver, newest_model, running
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,15 +43,8 @@ def desks(
         "inside": Desk(INSIDE_HOURS, tmp_path_factory.mktemp("inside"), extra_env=dict(hooks)),
         "saturday": Desk(SATURDAY_NIGHT, tmp_path_factory.mktemp("saturday")),
     }
-    try:
-        for desk in started.values():
-            desk.start(model_path)
-        for desk in started.values():
-            desk.wait_ready()
+    with running(started, model_path):
         yield started
-    finally:
-        for desk in started.values():
-            desk.stop()
 
 
 @pytest.fixture(scope="session")

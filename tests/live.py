@@ -19,6 +19,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -203,3 +205,17 @@ class Desk:
             if e.get("event") == "bot"
         ]
         return names[skip:]
+
+
+@contextmanager
+def running(desks: dict[str, Desk], model_path: str) -> Iterator[dict[str, Desk]]:
+    """Start every desk (all at once, then wait for each), stop them all afterwards."""
+    try:
+        for desk in desks.values():
+            desk.start(model_path)
+        for desk in desks.values():
+            desk.wait_ready()
+        yield desks
+    finally:
+        for desk in desks.values():
+            desk.stop()

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conversations import harness
 from tests.conversations.facts import CLOCKS
-from tests.live import Desk
+from tests.live import Desk, running
 
 _original_say = Desk.say
 
@@ -43,15 +43,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 @pytest.fixture(scope="package")
 def clock_desks(model_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Desk]]:
     started = {name: Desk(now, tmp_path_factory.mktemp(f"conv-{name}")) for name, now in CLOCKS.items()}
-    try:
-        for desk in started.values():
-            desk.start(model_path)
-        for desk in started.values():
-            desk.wait_ready()
+    with running(started, model_path):
         yield started
-    finally:
-        for desk in started.values():
-            desk.stop()
 
 
 @pytest.fixture
