@@ -23,7 +23,7 @@ from typing import Any, Literal, get_args
 
 from support_rules.normalize import normalize_text
 from support_rules.scope import SCOPES, Scope, detect_scopes
-from support_rules.severity import CHOICE_LABELS, Assessment, Severity
+from support_rules.severity import CHOICE_LABELS, Assessment, Severity, names_production
 
 Impact = Literal["A", "B", "C", "unknown", "none"]
 IMPACTS: tuple[Impact, ...] = get_args(Impact)
@@ -146,6 +146,15 @@ class Reading:
         return f"{self.label}：「{self.quote}」" if self.quote else self.label
 
 
+def business_stop(text: str, assessment: Assessment) -> bool:
+    """The rules' A speaks of the business: a business cue (a stop of work, many users,
+    corruption, mail stuck …), or a system down that the text places in production
+    (「本番サーバーが停止」). A product or server down alone is not (POLICY §2.1)."""
+    if any(h.cue.id in STRONG_A_CUES for h in assessment.hits):
+        return True
+    return any(h.cue.id == "system_down" for h in assessment.hits) and names_production(text)
+
+
 def cue_features(text: str) -> dict[str, float]:
     """The cue rules as features for the reader (names are stable feature keys)."""
     from support_rules.severity import assess
@@ -230,7 +239,7 @@ def combine(
         )
 
     if model is None:
-        if assessment.severity == "A" and not any(h.cue.id in STRONG_A_CUES for h in assessment.hits):
+        if assessment.severity == "A" and not business_stop(text, assessment):
             # Only a product or server said to be down: not by itself a business stop
             # (POLICY §2.1). Without the reader to weigh the rest, the desk asks.
             return Reading(None, True, scope, "rules", None, scope_conf, cause_to_premier=cause_to_premier)
@@ -259,7 +268,7 @@ def combine(
     # The rules' A counts as support only when a cue speaks of the business (a stop of
     # work, many users, corruption, mail stuck …): a product or server being down is
     # not by itself a business stop (POLICY §2.1).
-    strong_a = rules == "A" and any(h.cue.id in STRONG_A_CUES for h in assessment.hits)
+    strong_a = rules == "A" and business_stop(text, assessment)
     severity: Severity | None = None
     if p_a >= MIN_A or (strong_a and p_a >= MIN_A_WITH_RULES):
         severity = "A"

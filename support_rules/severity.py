@@ -535,6 +535,11 @@ def assess(text: str, extent_only: bool = False) -> Assessment:
     return Assessment(None, hits)
 
 
+def names_production(text: str) -> bool:
+    """The text places the trouble in production (「本番の…」), not only to say it is fine."""
+    return bool(_PRODUCTION_RX.search(_PRODUCTION_FINE.sub("", normalize_text(text))))
+
+
 def parse_severity_choice(text: str) -> Severity | None:
     """A severity the customer names directly ("深刻度B", "Aでお願いします")."""
     folded = normalize_text(text)

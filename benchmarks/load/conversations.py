@@ -62,12 +62,13 @@ def _contact_turns(contact: Contact, last_expect: tuple[str, ...]) -> tuple[Turn
 
 
 def severity_a(contact: Contact) -> tuple[Turn, ...]:
-    """Critical outage inside hours: the phone line at once, contract, contact, survey skipped."""
+    """Critical outage inside hours: the phone line at once; the short A path (issue 11)
+    asks the contract and then the contact details in one message, and no survey."""
+    details = f"{contact.company} {contact.name} {contact.phone} {contact.email}"
     return (
         Turn("本番のSQL Serverが落ちて、全社の受注業務が止まっています", ("深刻度A", "0120-17-0196")),
         Turn("旧価格の5インシデントパックです", ("貴社名",)),
-        *_contact_turns(contact, ("5段階",)),
-        Turn("回答しない", ("アンケートは省略",)),
+        Turn(details, (TICKET,)),
         Turn(GOODBYE, ("どういたしまして",)),
     )
 

@@ -42,6 +42,11 @@ def test_weak_a_taken_only_when_the_rules_agree() -> None:
     assert decide("何か変です", model("A", 0.4, B=0.35)).severity is None
 
 
+def test_a_production_stop_supports_a_weaker_reader_a() -> None:
+    assert decide("本番サーバーが停止しています", model("unknown", 0.55, A=0.39)).severity == "A"
+    assert decide("サーバーが停止しています", model("unknown", 0.55, A=0.39)).severity is None
+
+
 def test_unknown_is_left_open_even_when_the_rules_read_a() -> None:
     text = "サーバーが落ちました"
     assert decide(text, model("unknown", 0.8, A=0.15)).severity is None
@@ -88,6 +93,7 @@ def test_without_a_model_the_rules_decide_as_before() -> None:
 
 def test_without_a_model_a_bare_server_down_is_asked_not_a() -> None:
     assert decide("サーバーが落ちました！！", None).severity is None
+    assert decide("本番サーバーが停止しています", None).severity == "A"
     assert decide("本番のサーバーが落ちて全社の業務が止まっています", None).severity == "A"
 
 
