@@ -17,7 +17,7 @@ from benchmarks.reader import Evaluator, Scores, load_blind, load_heldout, table
 pytestmark = pytest.mark.model
 
 # Floors over all blind texts (combined system).
-# Measured 2026-12-07 (640 texts): severity 0.903, A recall 0.950, A precision 0.993,
+# Measured 2026-12-07 (640 texts): severity 0.898, A recall 0.950, A precision 0.987,
 # unknown left open 0.89, scope 0.977, false redirect 0.010; weakest style 0.859.
 FLOORS = {
     "severity": 0.86,
@@ -29,7 +29,7 @@ FLOORS = {
 CEILINGS = {"false_redirect": 0.03}
 # Severity accuracy floor for every single style.
 STYLE_SEVERITY_FLOOR = 0.82
-# Held-out one-shot set (benchmarks/heldout_oneshot.jsonl): measured 0.966 / 0.966.
+# Held-out one-shot set (benchmarks/heldout_oneshot.jsonl): measured 0.969 / 0.966.
 HELDOUT_FLOORS = {"severity": 0.93, "scope": 0.94}
 
 
