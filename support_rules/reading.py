@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from support_rules.normalize import normalize_text
-from support_rules.scope import SCOPES, Scope, detect_scopes
-from support_rules.severity import CHOICE_LABELS, Assessment, Severity, names_production
+from support_rules.scope import SCOPES, Scope, detect_scope, detect_scopes
+from support_rules.severity import CHOICE_LABELS, Assessment, Severity, assess, names_production
 
 Impact = Literal["A", "B", "C", "unknown", "none"]
 IMPACTS: tuple[Impact, ...] = get_args(Impact)
@@ -157,8 +157,6 @@ def business_stop(text: str, assessment: Assessment) -> bool:
 
 def cue_features(text: str) -> dict[str, float]:
     """The cue rules as features for the reader (names are stable feature keys)."""
-    from support_rules.severity import assess
-
     assessment = assess(text)
     feats: dict[str, float] = {}
     for hit in assessment.hits:
@@ -323,7 +321,4 @@ def _decide_scope(model: ModelReading | None, rules_scope: Scope | None) -> tupl
 
 def read(text: str, parse: Mapping[str, Any] | None = None, override: Severity | None = None) -> Reading:
     """Convenience: rules + the reader's output found in an NLU parse result."""
-    from support_rules.scope import detect_scope
-    from support_rules.severity import assess
-
     return combine(text, ModelReading.from_parse(parse), assess(text), override, detect_scope(text))
